@@ -1,0 +1,339 @@
+"""The local .xlsx workbook, on openpyxl: read whole, written atomically, refusing any write that would lose
+something a person put in the workbook."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import warnings
+import zipfile
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.rich_text import CellRichText
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..errors import BackendError, ChangedDuringSync, SheetError, WorkbookInUse, WouldLoseContent
+from ..layout import DROPDOWN_SOURCES, LISTS_COLUMNS, Dropdown
+from ..model import CellValue, Formula, Grid
+from ..text import storable
+from .base import NewSpreadsheet, Plan, Snapshot
+from .inventory import dropped, inventory, lossy
+
+SUFFIXES = (".xlsx", ".xlsm")
+DATE_FORMAT = "yyyy-mm-dd"
+NAME_PREFIX = "SP_"  # defined names the worker owns, one per Lists column offered in a dropdown
+_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^!]+))!\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)$")
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_HEADER_FILL = PatternFill("solid", fgColor="305496")
+
+
+def lock_files(path: Path) -> list[Path]:
+    """Lock files Excel (~$name) and LibreOffice (.~lock.name#) leave beside a workbook they have open."""
+    return [p for p in (path.with_name("~$" + path.name), path.with_name(f".~lock.{path.name}#")) if p.exists()]
+
+
+def _version(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
+def _cell_value(cell: Any) -> CellValue:
+    value = cell.value
+    if value is None:
+        return None
+    if cell.data_type == "f":
+        return Formula(value if isinstance(value, str) else getattr(value, "text", str(value)))
+    if isinstance(value, CellRichText):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.date() if value.time() == time() else value
+    if isinstance(value, time):
+        return value.isoformat()
+    return value
+
+
+def _grid(ws: Worksheet) -> Grid:
+    grid: Grid = []
+    for row in ws.iter_rows():
+        grid.append([_cell_value(cell) for cell in row])
+    while grid and all(v is None for v in grid[-1]):
+        grid.pop()
+    return grid
+
+
+def _write_value(cell: Any, value: CellValue) -> None:
+    """Store a value as data, never as something a spreadsheet would evaluate."""
+    if isinstance(value, Formula):
+        cell.value = str(value)
+        return
+    if isinstance(value, str):
+        cell.value = storable(value)
+        cell.data_type = "s"  # openpyxl would turn '=...' into a formula and '#N/A' into an error
+        return
+    if isinstance(value, datetime):
+        value = value.date() if value.time() == time() else value
+    cell.value = value
+    if isinstance(value, date):
+        cell.number_format = DATE_FORMAT
+
+
+class XlsxBackend:
+    def __init__(self, path: str | os.PathLike[str], output: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path)
+        self.output = Path(output) if output is not None else None
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    # --- reading ----------------------------------------------------------------------------------------------
+
+    def _check_readable(self) -> None:
+        if not self.path.exists():
+            raise SheetError(f"{self.path}: no such file (create one with `sheets-pipeline init {self.path}`)")
+        if self.path.is_dir():
+            raise SheetError(f"{self.path}: is a folder, not a workbook")
+        if self.path.suffix.lower() not in SUFFIXES:
+            raise SheetError(f"{self.path}: not an .xlsx workbook (save it as .xlsx first)")
+        if not zipfile.is_zipfile(self.path):
+            raise SheetError(f"{self.path}: not an .xlsx workbook (the file is not a zip archive)")
+
+    def _load(self) -> tuple[Workbook, list[str]]:
+        self._check_readable()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                wb = load_workbook(self.path, keep_vba=self.path.suffix.lower() == ".xlsm", rich_text=True)
+            except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
+                raise SheetError(f"{self.path}: cannot be read as a workbook ({exc.__class__.__name__})") from None
+        return wb, [str(w.message) for w in caught]
+
+    def read(self) -> Snapshot:
+        version = _version(self.path) if self.path.exists() else None
+        wb, messages = self._load()
+        tabs = {ws.title: _grid(ws) for ws in wb.worksheets}
+        return Snapshot(tabs=tabs, dropdowns=frozenset(self._dropdowns(wb)), write_blockers=lossy(messages),
+                        handle=(wb, version))
+
+    def _dropdowns(self, wb: Workbook) -> list[Dropdown]:
+        from ..layout import find_tab
+
+        pipeline = find_tab(wb.sheetnames, "pipeline")
+        lists_tab = find_tab(wb.sheetnames, "lists")
+        if pipeline is None or lists_tab is None:
+            return []
+        found = []
+        for dv in wb[pipeline].data_validations.dataValidation:
+            name = (dv.formula1 or "").strip()
+            if dv.type != "list" or not name.startswith(NAME_PREFIX) or name not in wb.defined_names:
+                continue
+            match = _REF.match(wb.defined_names[name].attr_text or "")
+            ranges = list(dv.sqref.ranges)
+            if match is None or len(ranges) != 1:
+                continue
+            sheet = (match[1] or "").replace("''", "'") or match[2]
+            first, last = int(match[4]), int(match[6])
+            if sheet != lists_tab or match[3] != match[5] or first != 2:
+                continue
+            rng = ranges[0]
+            if rng.min_col != rng.max_col:
+                continue
+            lists_column = _column_index(match[3])
+            found.append(Dropdown(rng.min_col - 1, rng.min_row, rng.max_row, lists_column, last - first + 1))
+        return found
+
+    # --- writing ----------------------------------------------------------------------------------------------
+
+    def _guard(self, version: tuple[int, int] | None) -> None:
+        locks = lock_files(self.path)
+        if locks:
+            raise WorkbookInUse(f"{self.path}: the workbook is open in another program (lock file {locks[0].name}); "
+                                "close it there and sync again. Nothing was written.")
+        if version is not None and _version(self.path) != version:
+            raise ChangedDuringSync(f"{self.path}: the workbook was saved by someone else during the sync; "
+                                    "run the sync again. Nothing was written.")
+
+    def write(self, snapshot: Snapshot, plan: Plan) -> None:
+        wb, version = snapshot.handle  # type: ignore[misc]
+        target = self.output or self.path
+        if self.output is None:
+            self._guard(version)
+            if snapshot.write_blockers:
+                raise WouldLoseContent(_lose_message(self.path, snapshot.write_blockers))
+        apply_plan(wb, plan)
+        self._save(wb, target, check_against=self.path if self.output is None else None,
+                   version=version if self.output is None else None)
+
+    def create(self, spreadsheet: NewSpreadsheet) -> str:
+        if self.path.suffix.lower() not in SUFFIXES:
+            raise SheetError(f"{self.path}: the workbook name must end in .xlsx")
+        wb = Workbook()
+        wb.remove(wb.active)
+        for title, grid in spreadsheet.tabs.items():
+            ws = wb.create_sheet(title)
+            for row in grid:
+                ws.append([None] * len(row))
+                for c, value in enumerate(row):
+                    if value is not None:
+                        _write_value(ws.cell(ws.max_row, c + 1), value)
+            if title in spreadsheet.hidden_tabs:
+                ws.sheet_state = "hidden"
+            elif grid:
+                _style_header(ws, len(grid[0]))
+        for title, columns in spreadsheet.date_columns.items():
+            for c in columns:
+                wb[title].column_dimensions[get_column_letter(c + 1)].number_format = DATE_FORMAT
+        _apply_dropdowns(wb, spreadsheet.pipeline_tab, spreadsheet.lists_tab, spreadsheet.dropdowns)
+        self._save(wb, self.path, check_against=None, version=None)
+        return str(self.path)
+
+    def _save(self, wb: Workbook, target: Path, check_against: Path | None, version: tuple[int, int] | None) -> None:
+        """Write next to the target, check nothing was lost, then rename over it: the old file or the new one,
+        never half of either."""
+        directory = target.parent if str(target.parent) else Path(".")
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                wb.save(handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if check_against is not None:
+                lost = dropped(inventory(check_against), inventory(tmp))
+                if lost:
+                    raise WouldLoseContent(_lose_message(check_against, lost))
+                self._guard(version)
+                os.chmod(tmp, check_against.stat().st_mode & 0o7777)
+            else:
+                os.chmod(tmp, 0o666 & ~_umask())
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise BackendError(f"{target}: cannot save the workbook ({exc.strerror or exc}). Nothing was written.") from None
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+        _fsync_dir(directory)
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _lose_message(path: Path, what: list[str]) -> str:
+    return (f"{path}: saving would drop {', '.join(what)} (not supported by the .xlsx writer); nothing was written. "
+            "Use --output NEW.xlsx to write the result to a new file instead.")
+
+
+def _column_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _style_header(ws: Worksheet, width: int) -> None:
+    for c in range(1, width + 1):
+        cell = ws.cell(1, c)
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        cell.alignment = Alignment(vertical="center")
+        letter = get_column_letter(c)
+        ws.column_dimensions[letter].width = max(12, min(40, len(str(cell.value or "")) + 4))
+    ws.freeze_panes = "A2"
+
+
+def apply_plan(wb: Workbook, plan: Plan) -> None:
+    ws = wb[plan.pipeline_tab]
+    for change in plan.cells:
+        _write_value(ws.cell(change.row, change.column + 1), change.new)
+    if plan.history:
+        if plan.history_tab in wb.sheetnames:
+            history = wb[plan.history_tab]
+        else:
+            history = wb.create_sheet(plan.history_tab)
+            history.append([None] * len(plan.history_headers))
+            for c, header in enumerate(plan.history_headers):
+                _write_value(history.cell(1, c + 1), header)
+            _style_header(history, len(plan.history_headers))
+        start = _last_used_row(history) + 1
+        for r, row in enumerate(plan.history):
+            for c, value in enumerate(row):
+                _write_value(history.cell(start + r, c + 1), value)
+    for title, grid in plan.tabs.items():
+        created = title not in wb.sheetnames
+        tab = wb.create_sheet(title) if created else wb[title]
+        _replace(tab, grid, partial=title in plan.partial_tabs)
+        if title in plan.hidden_tabs:
+            tab.sheet_state = "hidden"
+        elif created and grid:
+            _style_header(tab, len(grid[0]))
+    if plan.dropdowns is not None:
+        _apply_dropdowns(wb, plan.pipeline_tab, plan.lists_tab, plan.dropdowns)
+
+
+def _last_used_row(ws: Worksheet) -> int:
+    for row in range(ws.max_row, 0, -1):
+        if any(cell.value is not None for cell in ws[row]):
+            return row
+    return 0
+
+
+def _replace(ws: Worksheet, grid: Grid, partial: bool) -> None:
+    width = max((len(row) for row in grid), default=0)
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value is not None and (not partial or cell.column <= width):
+                cell.value = None
+    for r, row in enumerate(grid, start=1):
+        for c, value in enumerate(row, start=1):
+            if value is not None:
+                _write_value(ws.cell(r, c), value)
+
+
+def _apply_dropdowns(wb: Workbook, pipeline_tab: str, lists_tab: str, dropdowns: frozenset[Dropdown]) -> None:
+    ws = wb[pipeline_tab]
+    ours = {NAME_PREFIX + section for section in DROPDOWN_SOURCES.values()}
+    kept = [dv for dv in ws.data_validations.dataValidation if (dv.formula1 or "").strip() not in ours]
+    ws.data_validations.dataValidation = kept
+    strict_sections = {"stages", "outcomes", "reasons"}
+    for dropdown in sorted(dropdowns):
+        section = LISTS_COLUMNS[dropdown.lists_column]
+        name = NAME_PREFIX + section
+        letter = get_column_letter(dropdown.lists_column + 1)
+        ref = f"{quote_sheetname(lists_tab)}!${letter}$2:${letter}${1 + max(dropdown.length, 1)}"
+        if name in wb.defined_names:
+            del wb.defined_names[name]
+        wb.defined_names[name] = DefinedName(name, attr_text=ref)
+        strict = section in strict_sections
+        dv = DataValidation(
+            type="list", formula1=name, allow_blank=True, showErrorMessage=True,
+            errorStyle="stop" if strict else "warning",
+            errorTitle="Not in the list",
+            error="Pick a value from the list (edit the lists in the Lists tab).",
+        )
+        column = get_column_letter(dropdown.column + 1)
+        dv.add(f"{column}{dropdown.first_row}:{column}{dropdown.last_row}")
+        ws.add_data_validation(dv)

@@ -1,0 +1,194 @@
+"""Configuration: a YAML file validated by pydantic. Every key is documented in config.example.yaml."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError
+from .vocabulary import vocabulary
+
+DEFAULT_CONFIG_NAMES = ("sheets-pipeline.yaml", "sheets-pipeline.yml")
+CONFIG_ENV = "SHEETS_PIPELINE_CONFIG"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StalePolicy(_Strict):
+    follow_ups: int = Field(3, ge=0, description="follow-ups sent before a silent lead can be stale")
+    days: int = Field(30, ge=1, description="days without a reply before a lead is stale")
+
+
+class GoogleSettings(_Strict):
+    credentials: str | None = None
+    api_endpoint: str | None = None
+
+
+class Config(_Strict):
+    model: Literal["simple", "advanced"] = "simple"
+    language: Literal["en", "fr"] = "en"
+    stages: list[str] | None = None
+    contacted_stage: str | None = None
+    qualified_stage: str | None = None
+    outcome_labels: dict[Literal["won", "lost", "no_response", "passed"], str] = Field(default_factory=dict)
+    loss_reasons: list[str] | None = None
+    pass_reasons: list[str] | None = None
+    sources: list[str] | None = None
+    cadence: list[int] = Field(default_factory=lambda: [3, 7, 14])
+    business_days: bool = False
+    holidays: list[date] = Field(default_factory=list)
+    stale: StalePolicy = Field(default_factory=StalePolicy)
+    auto_close_stale: bool = False
+    timezone: str | None = None
+    date_order: Literal["dmy", "mdy", "ymd"] | None = None
+    id_prefix: str = "L-"
+    backend: Literal["xlsx", "gsheets"] | None = None
+    target: str | None = None
+    google: GoogleSettings = Field(default_factory=GoogleSettings)
+
+    @field_validator("cadence")
+    @classmethod
+    def _cadence(cls, value: list[int]) -> list[int]:
+        if not value:
+            raise ValueError("needs at least one number of days")
+        if any(days < 1 for days in value):
+            raise ValueError("every step must be at least 1 day")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone '{value}' (use an IANA name such as Europe/Paris)") from None
+        return value
+
+    @field_validator("stages", "loss_reasons", "pass_reasons", "sources")
+    @classmethod
+    def _list(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        cleaned = [item.strip() for item in value]
+        if any(not item for item in cleaned):
+            raise ValueError("holds an empty entry")
+        seen: set[str] = set()
+        for item in cleaned:
+            if item.casefold() in seen:
+                raise ValueError(f"lists '{item}' twice")
+            seen.add(item.casefold())
+        return cleaned
+
+    @field_validator("stages")
+    @classmethod
+    def _stages(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and len(value) < 2:
+            raise ValueError("needs at least two stages")
+        return value
+
+    @field_validator("id_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if value[:1] in ("=", "+", "-", "@"):
+            raise ValueError("must not start with = + - or @ (it would read as a formula)")
+        return value
+
+    @model_validator(mode="after")
+    def _anchors(self) -> Config:
+        if self.stages is None:
+            return self
+        for name in ("contacted_stage", "qualified_stage"):
+            anchor = getattr(self, name)
+            if anchor is not None and anchor.casefold() not in {s.casefold() for s in self.stages}:
+                raise ValueError(f"{name}: '{anchor}' is not one of the stages")
+        return self
+
+    @property
+    def effective_date_order(self) -> str:
+        return self.date_order or ("dmy" if self.language == "fr" else "mdy")
+
+    @property
+    def effective_backend(self) -> str:
+        return self.backend or backend_for_target(self.target)
+
+    def default_list(self, section: str) -> list[str]:
+        """The configured list, else the guide's built-in one in the configured language."""
+        configured = getattr(self, section)
+        if configured is not None:
+            return list(configured)
+        vocab = vocabulary()
+        return [vocab.label(section, role, self.language) for role in vocab.section(section)]
+
+
+def backend_for_target(target: str | None) -> str:
+    if target and (target.startswith("https://") or ("/" not in target and "." not in target and len(target) > 30)):
+        return "gsheets"
+    return "xlsx"
+
+
+def _format_location(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "(top level)"
+
+
+def parse_config(data: Any, source: str = "config") -> Config:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the file must hold a mapping of keys (key: value), not {type(data).__name__}")
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = _format_location(first["loc"])
+        message = first["msg"]
+        if first["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif message.startswith("Value error, "):
+            message = message[len("Value error, "):]
+        more = len(exc.errors()) - 1
+        tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        prefix = f"{where}: " if first["loc"] else ""
+        raise ConfigError(f"{source}: {prefix}{message}{tail}") from None
+
+
+def find_config_file(explicit: str | os.PathLike[str] | None) -> Path | None:
+    if explicit is not None:
+        return Path(explicit)
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env)
+    for name in DEFAULT_CONFIG_NAMES:
+        if Path(name).is_file():
+            return Path(name)
+    return None
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Load the config at `path` (or the default location); no file at the default location means defaults."""
+    found = find_config_file(path)
+    if found is None:
+        return Config()
+    try:
+        text = found.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{found}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{found}: cannot read the config file ({exc.__class__.__name__})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{found}: not valid YAML{where}: {problem}") from None
+    return parse_config(data, str(found))

@@ -1,0 +1,159 @@
+"""Where things live in the spreadsheet: tab names, the Lists tab, the worker's state tab, the dropdowns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .lists import LIST_SECTIONS, PipelineLists
+from .model import FIELDS, CellValue, Grid
+from .text import key
+from .vocabulary import vocabulary
+
+STATE_TAB = "_sheets_pipeline"
+TAB_ROLES = ("pipeline", "lists", "summary", "follow_ups", "history")
+# Lists tab, one column each, in this order. The last one is maintained by the worker: a dropdown can only
+# point at one range, and the Loss reason column takes a loss reason or a pass reason.
+LISTS_COLUMNS = (*LIST_SECTIONS, "reasons")
+LISTS_HEADERS = {
+    "stages": ("Stages", "Étapes"),
+    "outcomes": ("Outcomes", "Résultats"),
+    "loss_reasons": ("Loss reasons", "Raisons de perte"),
+    "pass_reasons": ("Pass reasons", "Raisons d'écart"),
+    "sources": ("Sources", "Sources"),
+    "reasons": ("Reason dropdown (kept by sync)", "Liste des raisons (tenue par la synchro)"),
+}
+# Pipeline column -> Lists column its dropdown offers.
+DROPDOWN_SOURCES = {"stage": "stages", "outcome": "outcomes", "loss_reason": "reasons", "source": "sources"}
+DROPDOWN_MIN_ROWS = 1000
+DROPDOWN_HEADROOM = 500
+HISTORY_HEADERS = {
+    "en": ["Date", "ID", "Lead", "Column", "From", "To"],
+    "fr": ["Date", "ID", "Opportunité", "Colonne", "Avant", "Après"],
+}
+STATE_HEADERS = ["ID", "Stage", "Outcome"]
+STATE_META_NEXT_ID = "next_id"
+
+
+def tab_name(role: str, language: str) -> str:
+    return vocabulary().label("tabs", role, language)
+
+
+def find_tab(names: Iterable[str], role: str) -> str | None:
+    """The actual name of the tab playing `role`, in either language, ignoring case and accents."""
+    if role == "state":
+        return STATE_TAB if STATE_TAB in names else None
+    wanted = {key(label) for label in vocabulary().all_labels("tabs", role)}
+    return next((name for name in names if key(name) in wanted), None)
+
+
+def pipeline_headers(language: str) -> list[str]:
+    vocab = vocabulary()
+    return [vocab.label("columns", name, language) for name in FIELDS]
+
+
+def lists_column_index(section: str) -> int:
+    return LISTS_COLUMNS.index(section)
+
+
+def _lists_header_keys() -> dict[str, str]:
+    return {key(label): section for section, labels in LISTS_HEADERS.items() for label in labels}
+
+
+def read_lists_tab(grid: Grid) -> dict[str, list[str]]:
+    """The values of each list in a Lists tab, found by header; people may move the columns."""
+    if not grid:
+        return {}
+    headers = _lists_header_keys()
+    found: dict[str, list[str]] = {}
+    for c, header in enumerate(grid[0]):
+        section = headers.get(key(header)) if isinstance(header, str) else None
+        if section is None or section in found:
+            continue
+        values = []
+        for row in grid[1:]:
+            cell = row[c] if c < len(row) else None
+            if cell is None:
+                continue
+            text = (str(int(cell)) if isinstance(cell, float) and cell.is_integer() else str(cell)).strip()
+            if text:
+                values.append(text)
+        found[section] = values
+    return found
+
+
+def lists_grid(lists: PipelineLists, language: str) -> Grid:
+    columns: dict[str, list[str]] = lists.labels()
+    columns["reasons"] = columns["loss_reasons"] + [
+        r for r in columns["pass_reasons"] if key(r) not in {key(x) for x in columns["loss_reasons"]}
+    ]
+    lang = 0 if language == "en" else 1
+    height = max(len(v) for v in columns.values())
+    grid: Grid = [[LISTS_HEADERS[section][lang] for section in LISTS_COLUMNS]]
+    for i in range(height):
+        grid.append([columns[s][i] if i < len(columns[s]) else None for s in LISTS_COLUMNS])
+    return grid
+
+
+def lists_lengths(grid: Grid) -> dict[str, int]:
+    return {section: sum(1 for row in grid[1:] if row[i] is not None) for i, section in enumerate(LISTS_COLUMNS)}
+
+
+@dataclass(frozen=True, order=True)
+class Dropdown:
+    """A list dropdown on rows first_row..last_row (1-based) of a Pipeline column (0-based), offering the
+    first `length` values below the header of a Lists column (0-based)."""
+
+    column: int
+    first_row: int
+    last_row: int
+    lists_column: int
+    length: int
+
+
+def dropdowns_for(columns_index: dict[str, int], header_row: int, last_data_row: int,
+                  lengths: dict[str, int]) -> frozenset[Dropdown]:
+    wanted_rows = max(DROPDOWN_MIN_ROWS, last_data_row + DROPDOWN_HEADROOM)
+    last_row = -(-wanted_rows // DROPDOWN_HEADROOM) * DROPDOWN_HEADROOM  # round up: the range rarely moves
+    return frozenset(
+        Dropdown(columns_index[name], header_row + 1, last_row, lists_column_index(section), lengths[section])
+        for name, section in DROPDOWN_SOURCES.items()
+        if name in columns_index
+    )
+
+
+@dataclass(frozen=True)
+class State:
+    """What the worker remembers between syncs: each lead's stage and outcome, and the next ID number."""
+
+    leads: dict[str, tuple[str, str]]
+    next_id: int
+
+
+def read_state(grid: Grid | None) -> State:
+    if not grid:
+        return State({}, 1)
+    leads: dict[str, tuple[str, str]] = {}
+    next_id = 1
+    for row in grid[1:]:
+        cells = list(row) + [None] * (6 - len(row))
+        if cells[0] not in (None, ""):
+            leads.setdefault(str(cells[0]), (_text(cells[1]), _text(cells[2])))
+        if cells[4] == STATE_META_NEXT_ID and isinstance(cells[5], (int, float)):
+            next_id = int(cells[5])
+    return State(leads, next_id)
+
+
+def state_grid(state: State) -> Grid:
+    grid: Grid = [[*STATE_HEADERS, None, "key", "value"]]
+    rows = sorted(state.leads.items())
+    for i in range(max(len(rows), 1)):
+        identifier, (stage, outcome) = rows[i] if i < len(rows) else (None, (None, None))
+        meta: list[CellValue] = [STATE_META_NEXT_ID, state.next_id] if i == 0 else [None, None]
+        grid.append([identifier, stage or None, outcome or None, None, *meta])
+    return grid
+
+
+def _text(value: CellValue) -> str:
+    return "" if value is None else str(value)
+

@@ -1,0 +1,265 @@
+"""The Pipeline tab as data: columns found by header name, and one Lead per non-blank row."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal, Union
+
+from .dates import DateParseError, parse_date
+from .errors import MissingColumnError, SheetError
+from .lists import PipelineLists
+from .text import key, shorten
+from .vocabulary import Term, TermList, vocabulary
+
+
+class Formula(str):
+    """A cell that holds a formula (the text is the formula, e.g. '=A2*2'), as opposed to text that looks like one."""
+
+
+CellValue = Union[None, str, int, float, bool, date, datetime, Formula]
+Grid = list[list[CellValue]]
+
+FIELDS: tuple[str, ...] = (
+    "id", "lead", "contact", "email", "source", "owner", "stage", "outcome", "loss_reason", "value",
+    "created", "first_contact", "last_contact", "follow_ups", "last_reply", "closed", "next_follow_up",
+    "flags", "notes",
+)
+OPTIONAL_FIELDS = frozenset({"contact", "email", "value", "notes"})
+REQUIRED_FIELDS = tuple(f for f in FIELDS if f not in OPTIONAL_FIELDS)
+DATE_FIELDS = ("created", "first_contact", "last_contact", "last_reply", "closed")
+# Columns the worker writes. Everything else in the Pipeline tab belongs to people.
+OWNED_FIELDS = frozenset({"next_follow_up", "flags"})
+STAMPED_FIELDS = frozenset({"id", "created", "first_contact", "closed"})
+# A row is a lead when one of these holds something; custom columns (often formulas filled down) do not count.
+CONTENT_FIELDS = tuple(f for f in FIELDS if f not in OWNED_FIELDS)
+HEADER_SCAN_ROWS = 10
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Something wrong with one lead (row) or with the sheet as a whole (row None)."""
+
+    row: int | None
+    field: str | None
+    severity: Severity
+    message: str
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Where each field is: 0-based column index by field, and the sheet row of the header (1-based)."""
+
+    header_row: int
+    index: dict[str, int]
+    headers: dict[str, str]  # field -> header text as the sheet spells it
+    width: int
+
+    def has(self, name: str) -> bool:
+        return name in self.index
+
+    def label(self, name: str) -> str:
+        return self.headers.get(name) or vocabulary().label("columns", name, "en")
+
+
+def column_letter(index0: int) -> str:
+    letters = ""
+    n = index0 + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _header_keys() -> dict[str, str]:
+    vocab = vocabulary()
+    table: dict[str, str] = {}
+    for name in FIELDS:
+        for label in vocab.all_labels("columns", name):
+            table.setdefault(key(label), name)
+    return table
+
+
+def _cell_text(value: CellValue) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def find_columns(grid: Grid, language: str = "en") -> Columns:
+    """Locate the header row (within the first rows) and every known column in it."""
+    table = _header_keys()
+    best_row, best_hits = -1, 0
+    for r, row in enumerate(grid[:HEADER_SCAN_ROWS]):
+        hits = sum(1 for v in row if isinstance(v, str) and key(v) in table)
+        if hits > best_hits:
+            best_row, best_hits = r, hits
+    if best_hits < 3:
+        raise SheetError("Pipeline tab: no header row found (expected columns such as Lead, Stage, Outcome)")
+    row = grid[best_row]
+    index: dict[str, int] = {}
+    headers: dict[str, str] = {}
+    for c, value in enumerate(row):
+        if not isinstance(value, str):
+            continue
+        name = table.get(key(value))
+        if name is None:
+            continue
+        if name in index:
+            raise SheetError(
+                f"Pipeline tab: column '{value.strip()}' appears twice "
+                f"({column_letter(index[name])} and {column_letter(c)}); rename or remove one"
+            )
+        index[name] = c
+        headers[name] = value.strip()
+    missing = [name for name in REQUIRED_FIELDS if name not in index]
+    if missing:
+        vocab = vocabulary()
+        names = ", ".join(f"'{vocab.label('columns', m, language)}'" for m in missing)
+        plural = "s" if len(missing) > 1 else ""
+        raise MissingColumnError(f"Pipeline tab: missing column{plural} {names} (header row {best_row + 1})")
+    return Columns(header_row=best_row + 1, index=index, headers=headers, width=len(row))
+
+
+@dataclass(slots=True)
+class Lead:
+    row: int  # sheet row number, 1-based
+    raw: dict[str, CellValue]
+    id: str = ""
+    lead: str = ""
+    email: str = ""
+    owner: str = ""
+    stage: Term | None = None
+    outcome: Term | None = None
+    loss_reason: Term | None = None
+    source: Term | None = None
+    value: float | None = None
+    follow_ups: int = 0
+    dates: dict[str, date | None] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    def text(self, name: str) -> str:
+        return _cell_text(self.raw.get(name)).strip()
+
+    def date(self, name: str) -> date | None:
+        return self.dates.get(name)
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome is None and not self.text("outcome")
+
+    def flag(self, name: str | None, severity: Severity, message: str) -> None:
+        self.findings.append(Finding(self.row, name, severity, message))
+
+
+@dataclass
+class ParsedSheet:
+    columns: Columns
+    leads: list[Lead]
+    findings: list[Finding]  # sheet-level findings (row None)
+
+
+_NUMBER_JUNK = re.compile(r"[\s\u00a0\u202f€$£¥]|EUR|USD|GBP|k€", re.IGNORECASE)
+
+
+def _parse_number(value: CellValue) -> float:
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        text = _NUMBER_JUNK.sub("", value)
+        if text.count(",") == 1 and "." not in text:
+            text = text.replace(",", ".")  # French decimal comma
+        else:
+            text = text.replace(",", "")
+        return float(text)
+    raise ValueError
+
+
+def _is_blank(value: CellValue) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _parse_term(lead: Lead, name: str, terms: TermList) -> Term | None:
+    value = lead.raw.get(name)
+    if _is_blank(value):
+        return None
+    if isinstance(value, Formula):
+        lead.flag(name, "warning", "holds a formula; its result is not read")
+        return None
+    return terms.find(_cell_text(value))
+
+
+def parse_lead(row_number: int, row: Sequence[CellValue], columns: Columns, lists: PipelineLists,
+               date_order: str) -> Lead | None:
+    """One sheet row as a Lead, or None for a blank row. Value problems become findings on the lead."""
+    raw = {name: (row[i] if i < len(row) else None) for name, i in columns.index.items()}
+    if all(_is_blank(raw.get(name)) for name in CONTENT_FIELDS):
+        return None
+    lead = Lead(row=row_number, raw=raw)
+    lead.id = lead.text("id")
+    lead.lead = lead.text("lead")
+    lead.email = lead.text("email")
+    lead.owner = lead.text("owner")
+    lead.stage = _parse_term(lead, "stage", lists.stages)
+    lead.outcome = _parse_term(lead, "outcome", lists.outcomes)
+    lead.source = _parse_term(lead, "source", lists.sources)
+    reasons = lists.pass_reasons if (lead.outcome and lead.outcome.role == "passed") else lists.loss_reasons
+    lead.loss_reason = _parse_term(lead, "loss_reason", reasons)
+    value = raw.get("value")
+    if not _is_blank(value) and not isinstance(value, Formula):
+        try:
+            lead.value = _parse_number(value)
+        except ValueError:
+            lead.flag("value", "error", f"'{shorten(_cell_text(value))}' is not a number")
+    follow_ups = raw.get("follow_ups")
+    if isinstance(follow_ups, Formula):
+        lead.flag("follow_ups", "warning", "holds a formula; its result is not read")
+    elif not _is_blank(follow_ups):
+        try:
+            count = _parse_number(follow_ups)
+        except ValueError:
+            count = -1.0
+        if count < 0 or not count.is_integer():
+            lead.flag("follow_ups", "error", f"'{shorten(_cell_text(follow_ups))}' is not a count of follow-ups")
+        else:
+            lead.follow_ups = int(count)
+    for name in DATE_FIELDS + ("next_follow_up",):
+        cell = raw.get(name)
+        if isinstance(cell, Formula):
+            if name != "next_follow_up":
+                lead.flag(name, "warning", "holds a formula; its result is not read")
+            lead.dates[name] = None
+            continue
+        try:
+            lead.dates[name] = parse_date(cell, date_order)
+        except DateParseError as exc:
+            lead.dates[name] = None
+            if name != "next_follow_up":  # ours: rewritten anyway
+                lead.flag(name, "error", f"{exc}; use a date such as {_example(date_order)}")
+    return lead
+
+
+def _example(order: str) -> str:
+    return {"dmy": "31/12/2026", "mdy": "12/31/2026"}.get(order, "2026-12-31")
+
+
+def parse_pipeline(grid: Grid, lists: PipelineLists, date_order: str, language: str = "en") -> ParsedSheet:
+    columns = find_columns(grid, language)
+    leads: list[Lead] = []
+    for r in range(columns.header_row, len(grid)):
+        lead = parse_lead(r + 1, grid[r], columns, lists, date_order)
+        if lead is not None:
+            leads.append(lead)
+    return ParsedSheet(columns=columns, leads=leads, findings=[])

@@ -1,0 +1,279 @@
+"""The rules of a clean pipeline, as pure functions: no clock, no I/O. `today` and the config come in."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+
+from .config import Config
+from .dates import add_days
+from .lists import PipelineLists
+from .model import Lead
+from .text import key, shorten
+from .vocabulary import Term, TermList, vocabulary
+
+STALE_FLAG_NO_RESPONSE = "stale: mark {label}"
+
+
+def _choices(terms: TermList, limit: int = 8) -> str:
+    labels = terms.labels()
+    shown = ", ".join(labels[:limit])
+    return shown + (", ..." if len(labels) > limit else "")
+
+
+def _is_closed_word(text: str) -> bool:
+    return key(text) in {key(w) for w in vocabulary().word_list("closed_words")}
+
+
+def _is_vague(text: str) -> bool:
+    return key(text) in {key(w) for w in vocabulary().word_list("vague_reasons")}
+
+
+# --- values must come from the lists --------------------------------------------------------------------------
+
+def check_stage_value(lead: Lead, lists: PipelineLists) -> None:
+    typed = lead.text("stage")
+    if not typed or lead.stage is not None or _has_formula_finding(lead, "stage"):
+        return
+    quoted = shorten(typed)
+    outcome = lists.outcomes.find(typed)
+    if outcome is not None:
+        lead.flag("stage", "error", f"'{quoted}' is an outcome: move '{outcome.label}' to Outcome "
+                  "and keep the last stage reached in Stage")
+    elif _is_closed_word(typed):
+        lead.flag("stage", "error", f"'{quoted}' is not a stage: set Outcome ({_choices(lists.outcomes)}) "
+                  "and keep the last stage reached in Stage")
+    elif lists.loss_reasons.find(typed) is not None:
+        lead.flag("stage", "error", f"'{quoted}' is a loss reason: move it to Loss reason")
+    else:
+        _unknown(lead, "stage", typed, lists.stages, "a stage")
+
+
+def check_outcome_value(lead: Lead, lists: PipelineLists) -> None:
+    typed = lead.text("outcome")
+    if not typed or lead.outcome is not None or _has_formula_finding(lead, "outcome"):
+        return
+    quoted = shorten(typed)
+    stage = lists.stages.find(typed)
+    if stage is not None:
+        lead.flag("outcome", "error", f"'{quoted}' is a stage: move '{stage.label}' to Stage "
+                  "(Outcome stays blank while the lead is open)")
+    elif lists.loss_reasons.find(typed) is not None:
+        lost = lists.outcome("lost").label
+        lead.flag("outcome", "error", f"'{quoted}' is a loss reason: set Outcome to {lost} and move it to Loss reason")
+    else:
+        _unknown(lead, "outcome", typed, lists.outcomes, "an outcome")
+
+
+def check_source_value(lead: Lead, lists: PipelineLists) -> None:
+    typed = lead.text("source")
+    if typed and lead.source is None and not _has_formula_finding(lead, "source"):
+        _unknown(lead, "source", typed, lists.sources, "a source", hint="or add it to the Lists tab")
+
+
+def _unknown(lead: Lead, name: str, typed: str, terms: TermList, what: str, hint: str = "") -> None:
+    suggestion = terms.suggest(typed)
+    extra = f" {hint}" if hint else ""
+    if suggestion is not None:
+        lead.flag(name, "error", f"'{shorten(typed)}' is not {what}: did you mean '{suggestion}'?{extra}")
+    else:
+        lead.flag(name, "error", f"'{shorten(typed)}' is not {what} (choose from {_choices(terms)}){extra}")
+
+
+def _has_formula_finding(lead: Lead, name: str) -> bool:
+    return any(f.field == name and "formula" in f.message for f in lead.findings)
+
+
+# --- outcomes and their reasons --------------------------------------------------------------------------------
+
+def check_reason(lead: Lead, lists: PipelineLists) -> None:
+    typed = lead.text("loss_reason")
+    role = lead.outcome.role if lead.outcome is not None else None
+    if role == "lost":
+        if not typed:
+            lead.flag("loss_reason", "error", f"a {lead.outcome.label} lead needs a loss reason "
+                      f"({_choices(lists.loss_reasons)})")
+        elif lead.loss_reason is None and not _has_formula_finding(lead, "loss_reason"):
+            _wrong_reason(lead, typed, lists.loss_reasons, lists.pass_reasons, "loss reason")
+    elif role == "passed":
+        if not typed:
+            lead.flag("loss_reason", "warning", f"say why you passed ({_choices(lists.pass_reasons)})")
+        elif lead.loss_reason is None and not _has_formula_finding(lead, "loss_reason"):
+            _wrong_reason(lead, typed, lists.pass_reasons, lists.loss_reasons, "pass reason")
+    elif typed:
+        if lead.outcome is None and not lead.text("outcome"):
+            lead.flag("loss_reason", "error", "a loss reason on an open lead: set Outcome, or clear the reason")
+        elif lead.outcome is not None:
+            lead.flag("loss_reason", "warning", f"a loss reason on a {lead.outcome.label} lead: clear it")
+
+
+def _wrong_reason(lead: Lead, typed: str, expected: TermList, other: TermList, what: str) -> None:
+    quoted = shorten(typed)
+    other_what = "pass reason" if what == "loss reason" else "loss reason"
+    if other.find(typed) is not None:
+        lead.flag("loss_reason", "error", f"'{quoted}' is a {other_what}; a {lead.outcome.label} lead takes a "
+                  f"{what} ({_choices(expected)})")
+    elif _is_vague(typed):
+        lead.flag("loss_reason", "error", f"'{quoted}' is too vague: choose a precise {what} ({_choices(expected)})")
+    else:
+        _unknown(lead, "loss_reason", typed, expected, f"a {what}")
+
+
+# --- the order of the guide -------------------------------------------------------------------------------------
+
+def check_order(lead: Lead, lists: PipelineLists) -> None:
+    if lead.outcome is None:
+        if lead.is_open and not lead.text("stage"):
+            lead.flag("stage", "warning", f"Stage is blank (a new lead is '{lists.stages.terms[0].label}')")
+        elif lead.stage is not None and lists.stage_index(lead.stage) < lists.contacted_index:
+            if lead.text("first_contact") or lead.text("last_contact") or lead.follow_ups:
+                contacted = lists.stages.terms[lists.contacted_index].label
+                lead.flag("stage", "warning", f"already contacted but Stage is '{lead.stage.label}': "
+                          f"move it to '{contacted}'")
+        return
+    if lead.stage is None:
+        if not lead.text("stage"):
+            lead.flag("stage", "warning", "Stage is blank: keep the last stage the lead reached")
+        return
+    index = lists.stage_index(lead.stage)
+    role = lead.outcome.role
+    if role == "won" and index < lists.qualified_index:
+        skipped = ", ".join(t.label for t in lists.stages.terms[index + 1: lists.qualified_index + 1])
+        lead.flag("stage", "warning", f"{lead.outcome.label} from '{lead.stage.label}' skips {skipped}: "
+                  "if it got further, set Stage to the last stage reached")
+    elif role == "no_response" and index < lists.contacted_index:
+        lead.flag("stage", "warning", f"{lead.outcome.label} but Stage is '{lead.stage.label}': "
+                  "the lead was never contacted")
+
+
+# --- dates ------------------------------------------------------------------------------------------------------
+
+def check_dates(lead: Lead, today: date) -> None:
+    for name in ("created", "first_contact", "last_contact", "last_reply", "closed"):
+        day = lead.date(name)
+        if day is not None and day > today:
+            lead.flag(name, "warning", f"{day.isoformat()} is in the future")
+    first, last = lead.date("first_contact"), lead.date("last_contact")
+    if first and last and last < first:
+        lead.flag("last_contact", "warning", "Last contact is before First contact")
+    closed = lead.date("closed")
+    if closed and first and closed < first:
+        lead.flag("closed", "warning", "Closed is before First contact")
+    if lead.is_open and lead.text("closed"):
+        lead.flag("closed", "warning", "a Closed date on an open lead: set Outcome, or clear the date")
+
+
+# --- across rows ------------------------------------------------------------------------------------------------
+
+def check_duplicates(leads: Iterable[Lead]) -> None:
+    by_id: dict[str, list[Lead]] = defaultdict(list)
+    by_email: dict[str, list[Lead]] = defaultdict(list)
+    for lead in leads:
+        if lead.id:
+            by_id[lead.id.casefold()].append(lead)
+        if lead.email:
+            by_email[lead.email.casefold()].append(lead)
+    for group in by_id.values():
+        if len(group) > 1:
+            for lead in group:
+                others = ", ".join(str(o.row) for o in group if o is not lead)
+                lead.flag("id", "error", f"duplicate ID '{shorten(lead.id)}' (also row {others}): give each lead "
+                          "its own ID (clear it and the next sync assigns one)")
+    for group in by_email.values():
+        if len(group) > 1:
+            for lead in group:
+                others = ", ".join(str(o.row) for o in group if o is not lead)
+                lead.flag("email", "warning", f"same email as row {others}")
+
+
+def duplicate_ids(leads: Iterable[Lead]) -> set[str]:
+    seen: set[str] = set()
+    dupes: set[str] = set()
+    for lead in leads:
+        folded = lead.id.casefold()
+        if folded:
+            (dupes if folded in seen else seen).add(folded)
+    return dupes
+
+
+def check_lead(lead: Lead, lists: PipelineLists, today: date) -> None:
+    """Every single-row rule; findings land on the lead."""
+    check_stage_value(lead, lists)
+    check_outcome_value(lead, lists)
+    check_source_value(lead, lists)
+    check_reason(lead, lists)
+    check_order(lead, lists)
+    check_dates(lead, today)
+
+
+# --- stamps, follow-ups, staleness ------------------------------------------------------------------------------
+
+_ID_NUMBER = re.compile(r"(\d+)$")
+
+
+def next_id_number(existing_ids: Iterable[str], prefix: str, floor: int = 1) -> int:
+    """The next free number for `prefix`: above every ID in use and never below `floor` (IDs are not reused)."""
+    highest = floor - 1
+    folded_prefix = prefix.casefold()
+    for identifier in existing_ids:
+        if identifier.casefold().startswith(folded_prefix):
+            match = _ID_NUMBER.search(identifier[len(prefix):])
+            if match and identifier[len(prefix):].isdigit():
+                highest = max(highest, int(match.group(1)))
+    return highest + 1
+
+
+def format_id(prefix: str, number: int) -> str:
+    return f"{prefix}{number:04d}"
+
+
+def stamps_for(lead: Lead, lists: PipelineLists, today: date, new_id: str | None) -> dict[str, str | date]:
+    """What to write into blank stamp cells. Never touches a cell that holds anything, even garbage."""
+    out: dict[str, str | date] = {}
+    if not lead.text("id") and new_id is not None:
+        out["id"] = new_id
+        if not lead.text("created"):
+            out["created"] = today
+    reached_contacted = lead.stage is not None and lists.stage_index(lead.stage) >= lists.contacted_index
+    if reached_contacted and not lead.text("first_contact"):
+        last = lead.date("last_contact")
+        # The first contact cannot be later than a contact already recorded.
+        out["first_contact"] = min(last, today) if last else today
+    if lead.outcome is not None and not lead.text("closed"):
+        out["closed"] = today
+    return out
+
+
+def waiting_on_them(lead: Lead, lists: PipelineLists, first_contact: date | None) -> date | None:
+    """For an open lead waiting for the other side, the date of our last contact; else None."""
+    if not lead.is_open or lead.stage is None:
+        return None
+    if lists.stage_index(lead.stage) < lists.contacted_index:
+        return None
+    last_contact = lead.date("last_contact") or first_contact
+    if last_contact is None:
+        return None
+    reply = lead.date("last_reply")
+    if reply is not None and reply >= last_contact:
+        return None  # they answered our last message: the ball is in our court
+    return last_contact
+
+
+def next_follow_up(lead: Lead, lists: PipelineLists, config: Config, first_contact: date | None) -> date | None:
+    """Last contact (else First contact) + cadence[follow-ups already sent], for leads waiting on the other side."""
+    since = waiting_on_them(lead, lists, first_contact)
+    if since is None or lead.follow_ups >= len(config.cadence):
+        return None
+    return add_days(since, config.cadence[lead.follow_ups], config.business_days, config.holidays)
+
+
+def is_stale(lead: Lead, lists: PipelineLists, config: Config, today: date, first_contact: date | None) -> bool:
+    """Enough follow-ups and enough days without a reply: time to close it as No response."""
+    if waiting_on_them(lead, lists, first_contact) is None:
+        return False
+    if lead.follow_ups < config.stale.follow_ups:
+        return False
+    heard_from = lead.date("last_reply") or first_contact or lead.date("created")
+    return heard_from is not None and (today - heard_from).days >= config.stale.days
