@@ -115,10 +115,6 @@ def _same(old: CellValue, new: str | date | None, dates_as_serials: bool) -> boo
     return isinstance(old, str) and old == new
 
 
-def _display(term_text: str) -> str:
-    return term_text
-
-
 def _normalized(grid: Grid | None) -> list[tuple[CellValue, ...]]:
     rows: list[tuple[CellValue, ...]] = []
     for row in grid or []:
@@ -193,6 +189,9 @@ def plan_sync(snapshot: Snapshot, config: Config, today: date) -> SyncResult:
                         counts["history"] += 1
             new_state[lead_id] = (stage_text, outcome_text)
 
+    if plan.history_tab not in snapshot.tabs:  # a workbook that `init` did not make: start its History
+        plan.tabs[plan.history_tab] = [list(plan.history_headers), *plan.history]
+        plan.history = []
     desired_state = state_grid(State(new_state, number))
     if _normalized(desired_state) != _normalized(snapshot.tabs.get(STATE_TAB)):
         plan.tabs[STATE_TAB] = desired_state

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -111,9 +113,15 @@ class Vocabulary:
         return list(self.raw[name])
 
 
+def _templates() -> Traversable:
+    try:
+        return resources.files("sheets_pipeline.templates")
+    except ModuleNotFoundError:  # a source checkout, not installed: templates/ sits beside the package
+        return Path(__file__).resolve().parent.parent / "templates"
+
+
 def _load_yaml(name: str) -> dict[str, Any]:
-    text = resources.files("sheets_pipeline.templates").joinpath(name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml.safe_load(_templates().joinpath(name).read_text(encoding="utf-8"))
 
 
 @cache
