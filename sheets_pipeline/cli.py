@@ -17,7 +17,7 @@ from .backends import open_backend
 from .backends.base import CellChange
 from .config import Config, load_config
 from .dates import DateParseError, parse_date
-from .errors import PipelineError, SheetError, UsageError
+from .errors import PipelineError, UsageError
 from .model import Finding, column_letter
 from .new_sheet import new_spreadsheet
 from .sync import Checked, SyncResult, sync, validate

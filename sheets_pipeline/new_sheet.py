@@ -6,8 +6,17 @@ from datetime import date
 
 from .backends.base import NewSpreadsheet
 from .config import Config
-from .layout import HISTORY_HEADERS, STATE_TAB, State, dropdowns_for, lists_grid, lists_lengths, pipeline_headers, \
-    state_grid, tab_name
+from .layout import (
+    HISTORY_HEADERS,
+    STATE_TAB,
+    State,
+    dropdowns_for,
+    lists_grid,
+    lists_lengths,
+    pipeline_headers,
+    state_grid,
+    tab_name,
+)
 from .lists import build_lists
 from .model import DATE_FIELDS, FIELDS, Grid
 from .sample import sample_leads

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from .config import Config
@@ -267,6 +268,41 @@ def next_follow_up(lead: Lead, lists: PipelineLists, config: Config, first_conta
     if since is None or lead.follow_ups >= len(config.cadence):
         return None
     return add_days(since, config.cadence[lead.follow_ups], config.business_days, config.holidays)
+
+
+@dataclass(slots=True)
+class Derived:
+    """What the rules make of one lead today: the stamps to write and the lead's values once they are written."""
+
+    stamps: dict[str, str | date]
+    next_follow_up: date | None
+    stale: bool
+    auto_closed: bool
+    outcome: Term | None  # after an auto-close
+    first_contact: date | None
+    closed: date | None
+
+
+def derive(lead: Lead, lists: PipelineLists, config: Config, today: date, new_id: str | None) -> Derived:
+    """Stamps, follow-up date and staleness of one lead. A stale lead is flagged, or closed when configured."""
+    stamps = stamps_for(lead, lists, today, new_id)
+    first_contact = stamps.get("first_contact") or lead.date("first_contact")
+    assert first_contact is None or isinstance(first_contact, date)
+    outcome = lead.outcome
+    follow_up: date | None = None
+    stale = is_stale(lead, lists, config, today, first_contact)
+    auto_closed = stale and config.auto_close_stale
+    if auto_closed:
+        outcome = lists.outcome("no_response")
+        if not lead.text("closed"):
+            stamps["closed"] = today
+    elif stale:
+        lead.flag(None, "warning", STALE_FLAG_NO_RESPONSE.format(label=lists.outcome("no_response").label))
+    else:
+        follow_up = next_follow_up(lead, lists, config, first_contact)
+    closed = stamps.get("closed") or lead.date("closed")
+    assert closed is None or isinstance(closed, date)
+    return Derived(stamps, follow_up, stale, auto_closed, outcome, first_contact, closed)
 
 
 def is_stale(lead: Lead, lists: PipelineLists, config: Config, today: date, first_contact: date | None) -> bool:

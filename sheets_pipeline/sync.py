@@ -26,15 +26,13 @@ from .layout import (
 from .lists import PipelineLists, build_lists, lint_lists
 from .model import CellValue, Finding, Grid, Lead, ParsedSheet, parse_pipeline
 from .rules import (
-    STALE_FLAG_NO_RESPONSE,
+    Derived,
     check_duplicates,
     check_lead,
+    derive,
     duplicate_ids,
     format_id,
-    is_stale,
-    next_follow_up,
     next_id_number,
-    stamps_for,
 )
 from .text import key
 
@@ -44,12 +42,16 @@ WARNING_MARK = "⚠"
 
 @dataclass
 class Checked:
-    """A parsed and checked pipeline: what `validate` and `report` need, with no plan."""
+    """A parsed and checked pipeline, and what the rules derive for each lead: everything but the diff."""
 
     lists: PipelineLists
     sheet: ParsedSheet
     sheet_findings: list[Finding]
     tab_names: dict[str, str]
+    state: State
+    derived: list[Derived]  # one per lead, same order
+    new_ids: list[str | None]  # the ID each lead gets this sync (None: it has one)
+    next_id: int  # the number after the last one handed out
 
     @property
     def leads(self) -> list[Lead]:
@@ -58,6 +60,9 @@ class Checked:
     def findings(self) -> list[Finding]:
         rows = [f for lead in self.leads for f in lead.findings]
         return self.sheet_findings + rows
+
+    def lead_id(self, i: int) -> str:
+        return self.leads[i].id or self.new_ids[i] or ""
 
 
 @dataclass
@@ -73,7 +78,8 @@ class SyncResult:
 
 
 def check_snapshot(snapshot: Snapshot, config: Config, today: date) -> Checked:
-    """Find the tabs, resolve the lists, parse the Pipeline tab and run every rule."""
+    """Find the tabs, resolve the lists, parse the Pipeline tab, run every rule and derive each lead's stamps,
+    follow-up date and staleness."""
     names = list(snapshot.tabs)
     pipeline = find_tab(names, "pipeline")
     if pipeline is None:
@@ -88,7 +94,19 @@ def check_snapshot(snapshot: Snapshot, config: Config, today: date) -> Checked:
     for lead in parsed.leads:
         check_lead(lead, lists, today)
     check_duplicates(parsed.leads)
-    return Checked(lists=lists, sheet=parsed, sheet_findings=sheet_findings, tab_names=tab_names)
+    state = read_state(snapshot.tabs.get(STATE_TAB))
+    number = next_id_number([lead.id for lead in parsed.leads] + list(state.leads), config.id_prefix, state.next_id)
+    new_ids: list[str | None] = []
+    derived: list[Derived] = []
+    for lead in parsed.leads:
+        new_id = None
+        if not lead.text("id"):
+            new_id = format_id(config.id_prefix, number)
+            number += 1
+        new_ids.append(new_id)
+        derived.append(derive(lead, lists, config, today, new_id))
+    return Checked(lists=lists, sheet=parsed, sheet_findings=sheet_findings, tab_names=tab_names, state=state,
+                   derived=derived, new_ids=new_ids, next_id=number)
 
 
 def format_flags(lead: Lead, columns_label) -> str:  # noqa: ANN001 - a label lookup
@@ -131,12 +149,9 @@ def _normalized(grid: Grid | None) -> list[tuple[CellValue, ...]]:
 def plan_sync(snapshot: Snapshot, config: Config, today: date) -> SyncResult:
     """The whole sync decided from one snapshot: pure, so dry-run, tests and every backend share it."""
     checked = check_snapshot(snapshot, config, today)
-    lists, sheet = checked.lists, checked.sheet
+    lists, sheet, state = checked.lists, checked.sheet, checked.state
     columns = sheet.columns
-    state = read_state(snapshot.tabs.get(STATE_TAB))
     dupes = duplicate_ids(sheet.leads)
-    number = next_id_number([lead.id for lead in sheet.leads] + list(state.leads), config.id_prefix, state.next_id)
-    no_response = lists.outcome("no_response")
     plan = Plan(pipeline_tab=checked.tab_names["pipeline"], history_tab=checked.tab_names["history"],
                 lists_tab=checked.tab_names["lists"], history_headers=HISTORY_HEADERS[config.language])
     counts: Counter[str] = Counter()
@@ -150,35 +165,20 @@ def plan_sync(snapshot: Snapshot, config: Config, today: date) -> SyncResult:
             plan.cells.append(CellChange(lead.row, columns.index[name], name, lead_id, old, new))
             counts[name] += 1
 
-    for lead in sheet.leads:
-        new_id = None
-        if not lead.text("id"):
-            new_id = format_id(config.id_prefix, number)
-            number += 1
-        stamps = stamps_for(lead, lists, today, new_id)
-        lead_id = lead.id or new_id or ""
-        first_contact = stamps.get("first_contact") or lead.date("first_contact")
-        assert first_contact is None or isinstance(first_contact, date)
-        outcome_text = lead.outcome.label if lead.outcome else lead.text("outcome")
-        follow_up: date | None = None
-        if is_stale(lead, lists, config, today, first_contact):
-            if config.auto_close_stale:
-                change(lead, "outcome", no_response.label, lead_id)
-                outcome_text = no_response.label
-                if not lead.text("closed"):
-                    stamps["closed"] = today
-                counts["auto_closed"] += 1
-            else:
-                lead.flag(None, "warning", STALE_FLAG_NO_RESPONSE.format(label=no_response.label))
-                counts["stale"] += 1
-        else:
-            follow_up = next_follow_up(lead, lists, config, first_contact)
-        for name, value in stamps.items():
+    for i, (lead, derived) in enumerate(zip(sheet.leads, checked.derived, strict=True)):
+        lead_id = checked.lead_id(i)
+        if derived.auto_closed:
+            change(lead, "outcome", derived.outcome.label if derived.outcome else None, lead_id)
+            counts["auto_closed"] += 1
+        elif derived.stale:
+            counts["stale"] += 1
+        for name, value in derived.stamps.items():
             change(lead, name, value, lead_id)
-        change(lead, "next_follow_up", follow_up, lead_id)
+        change(lead, "next_follow_up", derived.next_follow_up, lead_id)
         change(lead, "flags", format_flags(lead, columns.label) or None, lead_id)
 
         stage_text = lead.stage.label if lead.stage else lead.text("stage")
+        outcome_text = derived.outcome.label if derived.outcome else lead.text("outcome")
         if lead_id and lead_id.casefold() not in dupes:
             before = state.leads.get(lead_id)
             if before is not None:
@@ -192,7 +192,7 @@ def plan_sync(snapshot: Snapshot, config: Config, today: date) -> SyncResult:
     if plan.history_tab not in snapshot.tabs:  # a workbook that `init` did not make: start its History
         plan.tabs[plan.history_tab] = [list(plan.history_headers), *plan.history]
         plan.history = []
-    desired_state = state_grid(State(new_state, number))
+    desired_state = state_grid(State(new_state, checked.next_id))
     if _normalized(desired_state) != _normalized(snapshot.tabs.get(STATE_TAB)):
         plan.tabs[STATE_TAB] = desired_state
         plan.hidden_tabs = frozenset({STATE_TAB})

@@ -21,7 +21,13 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..errors import BackendError, ChangedDuringSync, SheetError, WorkbookInUse, WouldLoseContent
+from ..errors import (
+    BackendError,
+    ChangedDuringSync,
+    SheetError,
+    WorkbookInUse,
+    WouldLoseContent,
+)
 from ..layout import DROPDOWN_SOURCES, LISTS_COLUMNS, Dropdown
 from ..model import CellValue, Formula, Grid
 from ..text import storable

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
-import shutil
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
