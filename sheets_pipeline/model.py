@@ -172,19 +172,31 @@ class ParsedSheet:
 _NUMBER_JUNK = re.compile(r"[\s\u00a0\u202f€$£¥]|EUR|USD|GBP|k€", re.IGNORECASE)
 
 
-def _parse_number(value: CellValue) -> float:
+def _parse_number(value: CellValue, decimal_comma: bool = False) -> float:
+    """A number typed as text: '1,200.50' in English, '1 200,50' or '1.200,50' in French."""
     if isinstance(value, bool):
         raise ValueError
     if isinstance(value, (int, float)):
         return float(value)
     if isinstance(value, str):
-        text = _NUMBER_JUNK.sub("", value)
-        if text.count(",") == 1 and "." not in text:
-            text = text.replace(",", ".")  # French decimal comma
-        else:
-            text = text.replace(",", "")
-        return float(text)
+        return float(_plain_number(_NUMBER_JUNK.sub("", value), decimal_comma))
     raise ValueError
+
+
+def _plain_number(text: str, decimal_comma: bool) -> str:
+    """Drop thousands separators and make the decimal mark a dot. With both marks, the last one is decimal;
+    with one mark, a group of exactly three digits after it reads as thousands unless the sheet's language
+    writes decimals that way."""
+    if "," in text and "." in text:
+        decimal, thousands = (",", ".") if text.rfind(",") > text.rfind(".") else (".", ",")
+        return text.replace(thousands, "").replace(decimal, ".")
+    for mark, native in ((",", decimal_comma), (".", not decimal_comma)):
+        if mark in text:
+            parts = text.split(mark)
+            if len(parts) == 2 and (len(parts[1]) != 3 or native):
+                return text.replace(mark, ".")
+            return text.replace(mark, "")
+    return text
 
 
 def _is_blank(value: CellValue) -> bool:
@@ -202,7 +214,7 @@ def _parse_term(lead: Lead, name: str, terms: TermList) -> Term | None:
 
 
 def parse_lead(row_number: int, row: Sequence[CellValue], columns: Columns, lists: PipelineLists,
-               date_order: str) -> Lead | None:
+               date_order: str, decimal_comma: bool = False) -> Lead | None:
     """One sheet row as a Lead, or None for a blank row. Value problems become findings on the lead."""
     raw = {name: (row[i] if i < len(row) else None) for name, i in columns.index.items()}
     if all(_is_blank(raw.get(name)) for name in CONTENT_FIELDS):
@@ -220,7 +232,7 @@ def parse_lead(row_number: int, row: Sequence[CellValue], columns: Columns, list
     value = raw.get("value")
     if not _is_blank(value) and not isinstance(value, Formula):
         try:
-            lead.value = _parse_number(value)
+            lead.value = _parse_number(value, decimal_comma)
         except ValueError:
             lead.flag("value", "error", f"'{shorten(_cell_text(value))}' is not a number")
     follow_ups = raw.get("follow_ups")
@@ -228,7 +240,7 @@ def parse_lead(row_number: int, row: Sequence[CellValue], columns: Columns, list
         lead.flag("follow_ups", "warning", "holds a formula; its result is not read")
     elif not _is_blank(follow_ups):
         try:
-            count = _parse_number(follow_ups)
+            count = _parse_number(follow_ups, decimal_comma)
         except ValueError:
             count = -1.0
         if count < 0 or not count.is_integer():
@@ -259,7 +271,7 @@ def parse_pipeline(grid: Grid, lists: PipelineLists, date_order: str, language: 
     columns = find_columns(grid, language)
     leads: list[Lead] = []
     for r in range(columns.header_row, len(grid)):
-        lead = parse_lead(r + 1, grid[r], columns, lists, date_order)
+        lead = parse_lead(r + 1, grid[r], columns, lists, date_order, decimal_comma=language == "fr")
         if lead is not None:
             leads.append(lead)
     return ParsedSheet(columns=columns, leads=leads, findings=[])

@@ -16,6 +16,7 @@ from sheets_pipeline.model import Lead, parse_pipeline
 from sheets_pipeline.rules import (
     check_duplicates,
     check_lead,
+    derive,
     is_stale,
     next_follow_up,
     stamps_for,
@@ -227,7 +228,7 @@ def test_french_values_on_a_french_pipeline():
 
 
 def test_bad_values_are_kept_and_flagged_by_sync():
-    result, cells = planned({"id": "L-0001", "lead": "Acme", "stage": "Contactd", "outcome": "Wonn",
+    _, cells = planned({"id": "L-0001", "lead": "Acme", "stage": "Contactd", "outcome": "Wonn",
                              "source": "Upwrok", "created": date(2026, 11, 2)})
     for name in ("stage", "outcome", "source", "loss_reason"):
         assert (2, name) not in cells  # the typed value stays as typed
@@ -271,7 +272,7 @@ def test_loss_reason_on_an_open_lead():
 
 def test_loss_reason_on_a_won_lead_is_flagged():
     lead = checked({"lead": "Acme", "stage": "In discussion", "outcome": "Won", "loss_reason": "Price too high"})
-    severity, message = only(lead, "loss_reason")
+    _severity, message = only(lead, "loss_reason")
     assert "Won" in message
     assert "clear it" in message
 
@@ -300,7 +301,7 @@ def test_pass_reason_on_a_lost_lead_is_flagged():
 
 def test_passed_without_a_reason_is_flagged():
     lead = checked({"lead": "Acme", "stage": "Contacted", "outcome": "Passed"})
-    severity, message = only(lead, "loss_reason")
+    _severity, message = only(lead, "loss_reason")
     assert "Budget, Scope, Red flags" in message
 
 
@@ -316,7 +317,7 @@ def test_vague_loss_reason(reason):
 
 def test_vague_pass_reason():
     lead = checked({"lead": "Acme", "stage": "Contacted", "outcome": "Passed", "loss_reason": "Other"})
-    severity, message = only(lead, "loss_reason")
+    _severity, message = only(lead, "loss_reason")
     assert "too vague" in message
     assert "pass reason" in message
 
@@ -650,7 +651,7 @@ def test_stale_thresholds_are_configurable():
 
 
 def test_sync_flags_a_stale_lead():
-    result, cells = planned({**SILENT, "first_contact": date(2026, 11, 1)})
+    _, cells = planned({**SILENT, "first_contact": date(2026, 11, 1)})
     flags = cells[(2, "flags")]
     assert "stale: mark No response" in flags
     assert (2, "outcome") not in cells
@@ -666,7 +667,7 @@ def test_sync_does_not_flag_a_lively_lead_as_stale():
 
 def test_auto_close_stale_sets_no_response_and_stamps_closed():
     config = Config(auto_close_stale=True)
-    result, cells = planned({**SILENT, "first_contact": date(2026, 11, 1)}, config=config)
+    _, cells = planned({**SILENT, "first_contact": date(2026, 11, 1)}, config=config)
     assert cells[(2, "outcome")] == "No response"
     assert cells[(2, "closed")] == date(2026, 12, 4)
     assert "stale" not in (cells.get((2, "flags")) or "")
@@ -706,6 +707,37 @@ def test_auto_close_in_french():
     assert cells[(2, "closed")] == date(2026, 12, 4)
 
 
+def test_derive_a_stale_lead_with_auto_close():
+    config = Config(auto_close_stale=True)
+    parsed, lists = parse_one({**SILENT, "first_contact": date(2026, 11, 1)}, config)
+    derived = derive(parsed, lists, config, TODAY, None)
+    assert derived.stale and derived.auto_closed
+    assert derived.outcome is not None and derived.outcome.label == "No response"
+    assert derived.stamps == {"closed": date(2026, 12, 4)}
+    assert derived.closed == date(2026, 12, 4)
+    assert derived.next_follow_up is None
+
+
+def test_derive_a_stale_lead_flags_it():
+    config = Config()
+    parsed, lists = parse_one({**SILENT, "first_contact": date(2026, 11, 1)}, config)
+    derived = derive(parsed, lists, config, TODAY, None)
+    assert derived.stale and not derived.auto_closed
+    assert derived.outcome is None
+    assert derived.stamps == {}
+    assert ("warning", "stale: mark No response") in on(parsed, None)
+
+
+def test_derive_a_new_contacted_lead():
+    config = Config()
+    parsed, lists = parse_one({"lead": "Acme", "stage": "Contacted"}, config)
+    derived = derive(parsed, lists, config, TODAY, "L-0009")
+    assert derived.stamps == {"id": "L-0009", "created": date(2026, 12, 4), "first_contact": date(2026, 12, 4)}
+    assert derived.first_contact == date(2026, 12, 4)
+    assert derived.next_follow_up == date(2026, 12, 7)
+    assert not derived.stale
+
+
 # =================================================================================================================
 # Hygiene: dates
 # =================================================================================================================
@@ -737,9 +769,9 @@ def test_serial_for_today():
 @pytest.mark.parametrize("name", ["created", "first_contact", "last_contact", "last_reply", "closed"])
 def test_unparseable_date_is_an_error(name):
     lead = checked({"id": "L-0001", "lead": "Acme", "stage": "Contacted", name: "soon"})
-    severity, message = only(lead, name)
-    assert severity == "error"
-    assert "'soon' is not a date" in message
+    errors = [m for s, m in on(lead, name) if s == "error"]
+    assert len(errors) == 1
+    assert "'soon' is not a date" in errors[0]
     assert lead.date(name) is None
 
 
