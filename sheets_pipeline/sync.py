@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from .backends.base import Backend, CellChange, Plan, Snapshot
 from .config import Config
 from .dates import from_serial
 from .errors import SheetError
+from .insight_tabs import follow_ups_tab, summary_tab, updated_value
+from .insights import LeadFacts, compute, lead_facts, stage_reached_in_history
 from .layout import (
     HISTORY_HEADERS,
     STATE_TAB,
@@ -24,6 +26,7 @@ from .layout import (
     tab_name,
 )
 from .lists import PipelineLists, build_lists, lint_lists
+from .looks import pipeline_formats
 from .model import CellValue, Finding, Grid, Lead, ParsedSheet, parse_pipeline
 from .rules import (
     Derived,
@@ -138,6 +141,8 @@ def _normalized(grid: Grid | None) -> list[tuple[CellValue, ...]]:
     for row in grid or []:
         cells = [None if (isinstance(v, str) and not v) else v for v in row]
         cells = [v.date() if isinstance(v, datetime) and v.time() == datetime.min.time() else v for v in cells]
+        # a workbook stores 15 significant digits: compare figures at that precision
+        cells = [float(f"{v:.12g}") if isinstance(v, float) else v for v in cells]
         while cells and cells[-1] is None:
             cells.pop()
         rows.append(tuple(cells))
@@ -146,7 +151,30 @@ def _normalized(grid: Grid | None) -> list[tuple[CellValue, ...]]:
     return rows
 
 
-def plan_sync(snapshot: Snapshot, config: Config, today: date) -> SyncResult:
+def facts_of(checked: Checked, snapshot: Snapshot) -> list[LeadFacts]:
+    """The leads as the figures see them, History included."""
+    reached = stage_reached_in_history(snapshot.tabs.get(checked.tab_names["history"]), checked.lists)
+    ids = [checked.lead_id(i) for i in range(len(checked.leads))]
+    return lead_facts(checked.leads, checked.derived, ids, checked.lists, reached)
+
+
+def _plan_insight_tabs(plan: Plan, snapshot: Snapshot, checked: Checked, today: date, now: datetime) -> None:
+    """Regenerate Summary and Follow-ups when their content changes. The Summary's time of update alone does not
+    count as a change, so a sync with nothing new writes nothing."""
+    insights = compute(facts_of(checked, snapshot), checked.lists, today)
+    summary = checked.tab_names["summary"]
+    previous = updated_value(snapshot.tabs.get(summary))
+    kept_time = previous if isinstance(previous, (date, datetime)) else None
+    grid, look = summary_tab(insights, summary, kept_time)  # type: ignore[arg-type]
+    if _normalized(grid) != _normalized(snapshot.tabs.get(summary)):
+        plan.tabs[summary], plan.looks[summary] = summary_tab(insights, summary, now)
+    follow_ups = checked.tab_names["follow_ups"]
+    grid, look = follow_ups_tab(insights)
+    if _normalized(grid) != _normalized(snapshot.tabs.get(follow_ups)):
+        plan.tabs[follow_ups], plan.looks[follow_ups] = grid, look
+
+
+def plan_sync(snapshot: Snapshot, config: Config, today: date, now: datetime | None = None) -> SyncResult:
     """The whole sync decided from one snapshot: pure, so dry-run, tests and every backend share it."""
     checked = check_snapshot(snapshot, config, today)
     lists, sheet, state = checked.lists, checked.sheet, checked.state
@@ -205,12 +233,18 @@ def plan_sync(snapshot: Snapshot, config: Config, today: date) -> SyncResult:
     if wanted != snapshot.dropdowns:
         plan.dropdowns = wanted
         counts["dropdowns"] += 1
+    extent = max(d.last_row for d in wanted) if wanted else last_row
+    formats = pipeline_formats(columns.index, columns.header_row + 1, extent, columns.width)
+    if formats != snapshot.pipeline_formats:
+        plan.pipeline_formats = formats
+    _plan_insight_tabs(plan, snapshot, checked, today, now or datetime.combine(today, time()))
     return SyncResult(plan=plan, checked=checked, counts=counts)
 
 
-def sync(backend: Backend, config: Config, today: date, dry_run: bool = False) -> SyncResult:
+def sync(backend: Backend, config: Config, today: date, dry_run: bool = False,
+         now: datetime | None = None) -> SyncResult:
     snapshot = backend.read()
-    result = plan_sync(snapshot, config, today)
+    result = plan_sync(snapshot, config, today, now)
     if not dry_run and result.changed:
         backend.write(snapshot, result.plan)
         result.written = True

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Protocol
 
 from ..layout import Dropdown
+from ..looks import ConditionalFormat, TabLook
 from ..model import CellValue, Grid
 
 
@@ -16,6 +17,7 @@ class Snapshot:
 
     tabs: dict[str, Grid]
     dropdowns: frozenset[Dropdown] = frozenset()
+    pipeline_formats: frozenset[ConditionalFormat] = frozenset()  # the worker's rules found intact on Pipeline
     # True where dates come back as serial numbers (Google's UNFORMATTED_VALUE), not as date objects.
     dates_as_serials: bool = False
     # What writing back would lose (e.g. 'sparklines'), as the backend found it while reading.
@@ -48,10 +50,13 @@ class Plan:
     partial_tabs: frozenset[str] = frozenset()  # of those, tabs where only the grid's own columns are replaced
     hidden_tabs: frozenset[str] = frozenset()
     dropdowns: frozenset[Dropdown] | None = None  # the dropdowns to (re)apply; None: they are intact
+    pipeline_formats: frozenset[ConditionalFormat] | None = None  # likewise for the conditional formats
+    looks: dict[str, TabLook] = field(default_factory=dict)  # how rewritten tabs look
     lists_tab: str = ""
 
     def is_empty(self) -> bool:
-        return not (self.cells or self.history or self.tabs or self.dropdowns is not None)
+        return not (self.cells or self.history or self.tabs or self.dropdowns is not None
+                    or self.pipeline_formats is not None)
 
 
 @dataclass
@@ -62,6 +67,8 @@ class NewSpreadsheet:
     pipeline_tab: str
     lists_tab: str
     dropdowns: frozenset[Dropdown]
+    pipeline_formats: frozenset[ConditionalFormat] = frozenset()
+    looks: dict[str, TabLook] = field(default_factory=dict)
     hidden_tabs: frozenset[str] = frozenset()
     date_columns: dict[str, list[int]] = field(default_factory=dict)  # tab -> 0-based columns holding dates
 

@@ -11,7 +11,9 @@ from .base import NewSpreadsheet, Plan, Snapshot
 class MemoryBackend:
     def __init__(self, tabs: dict[str, Grid] | None = None) -> None:
         self.tabs: dict[str, Grid] = copy.deepcopy(tabs) if tabs else {}
-        self.dropdowns = frozenset()
+        self.dropdowns: frozenset = frozenset()
+        self.pipeline_formats: frozenset = frozenset()
+        self.looks: dict = {}
         self.hidden: set[str] = set()
         self.writes = 0
 
@@ -19,7 +21,7 @@ class MemoryBackend:
         return "memory"
 
     def read(self) -> Snapshot:
-        return Snapshot(tabs=copy.deepcopy(self.tabs), dropdowns=self.dropdowns)
+        return Snapshot(tabs=copy.deepcopy(self.tabs), dropdowns=self.dropdowns, pipeline_formats=self.pipeline_formats)
 
     def write(self, snapshot: Snapshot, plan: Plan) -> None:
         tabs = copy.deepcopy(self.tabs)  # all or nothing: build the new state aside, then swap
@@ -47,11 +49,16 @@ class MemoryBackend:
         self.hidden |= set(plan.hidden_tabs)
         if plan.dropdowns is not None:
             self.dropdowns = plan.dropdowns
+        if plan.pipeline_formats is not None:
+            self.pipeline_formats = plan.pipeline_formats
+        self.looks.update(plan.looks)
         self.writes += 1
 
     def create(self, spreadsheet: NewSpreadsheet) -> str:
         self.tabs = copy.deepcopy(spreadsheet.tabs)
         self.dropdowns = spreadsheet.dropdowns
+        self.pipeline_formats = spreadsheet.pipeline_formats
+        self.looks = dict(spreadsheet.looks)
         self.hidden = set(spreadsheet.hidden_tabs)
         return "memory"
 

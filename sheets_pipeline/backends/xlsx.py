@@ -8,12 +8,16 @@ import re
 import tempfile
 import warnings
 import zipfile
+from collections import Counter
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.rich_text import CellRichText
+from openpyxl.chart import BarChart, Reference
+from openpyxl.formatting.formatting import ConditionalFormattingList
+from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.exceptions import InvalidFileException
@@ -28,7 +32,8 @@ from ..errors import (
     WorkbookInUse,
     WouldLoseContent,
 )
-from ..layout import DROPDOWN_SOURCES, LISTS_COLUMNS, Dropdown
+from ..layout import DROPDOWN_SOURCES, LISTS_COLUMNS, Dropdown, find_tab
+from ..looks import STALE_MARKER, CellStyle, ChartSpec, ConditionalFormat, TabLook
 from ..model import CellValue, Formula, Grid
 from ..text import storable
 from .base import NewSpreadsheet, Plan, Snapshot
@@ -126,12 +131,12 @@ class XlsxBackend:
         version = _version(self.path) if self.path.exists() else None
         wb, messages = self._load()
         tabs = {ws.title: _grid(ws) for ws in wb.worksheets}
-        return Snapshot(tabs=tabs, dropdowns=frozenset(self._dropdowns(wb)), write_blockers=lossy(messages),
-                        handle=(wb, version))
+        pipeline = find_tab(wb.sheetnames, "pipeline")
+        formats = frozenset(_read_formats(wb[pipeline])) if pipeline else frozenset()
+        return Snapshot(tabs=tabs, dropdowns=frozenset(self._dropdowns(wb)), pipeline_formats=formats,
+                        write_blockers=lossy(messages), handle=(wb, version))
 
     def _dropdowns(self, wb: Workbook) -> list[Dropdown]:
-        from ..layout import find_tab
-
         pipeline = find_tab(wb.sheetnames, "pipeline")
         lists_tab = find_tab(wb.sheetnames, "lists")
         if pipeline is None or lists_tab is None:
@@ -174,9 +179,9 @@ class XlsxBackend:
             self._guard(version)
             if snapshot.write_blockers:
                 raise WouldLoseContent(_lose_message(self.path, snapshot.write_blockers))
-        apply_plan(wb, plan)
+        replaced_charts = apply_plan(wb, plan)
         self._save(wb, target, check_against=self.path if self.output is None else None,
-                   version=version if self.output is None else None)
+                   version=version if self.output is None else None, expected=Counter(charts=replaced_charts))
 
     def create(self, spreadsheet: NewSpreadsheet) -> str:
         if self.path.suffix.lower() not in SUFFIXES:
@@ -192,16 +197,20 @@ class XlsxBackend:
                         _write_value(ws.cell(ws.max_row, c + 1), value)
             if title in spreadsheet.hidden_tabs:
                 ws.sheet_state = "hidden"
+            elif title in spreadsheet.looks:
+                _apply_look(ws, spreadsheet.looks[title])
             elif grid:
                 _style_header(ws, len(grid[0]))
         for title, columns in spreadsheet.date_columns.items():
             for c in columns:
                 wb[title].column_dimensions[get_column_letter(c + 1)].number_format = DATE_FORMAT
         _apply_dropdowns(wb, spreadsheet.pipeline_tab, spreadsheet.lists_tab, spreadsheet.dropdowns)
+        _apply_formats(wb[spreadsheet.pipeline_tab], spreadsheet.pipeline_formats)
         self._save(wb, self.path, check_against=None, version=None)
         return str(self.path)
 
-    def _save(self, wb: Workbook, target: Path, check_against: Path | None, version: tuple[int, int] | None) -> None:
+    def _save(self, wb: Workbook, target: Path, check_against: Path | None, version: tuple[int, int] | None,
+              expected: Counter[str] | None = None) -> None:
         """Write next to the target, check nothing was lost, then rename over it: the old file or the new one,
         never half of either."""
         directory = target.parent if str(target.parent) else Path(".")
@@ -213,7 +222,7 @@ class XlsxBackend:
                 handle.flush()
                 os.fsync(handle.fileno())
             if check_against is not None:
-                lost = dropped(inventory(check_against), inventory(tmp))
+                lost = dropped(inventory(check_against) - (expected or Counter()), inventory(tmp))
                 if lost:
                     raise WouldLoseContent(_lose_message(check_against, lost))
                 self._guard(version)
@@ -271,7 +280,9 @@ def _style_header(ws: Worksheet, width: int) -> None:
     ws.freeze_panes = "A2"
 
 
-def apply_plan(wb: Workbook, plan: Plan) -> None:
+def apply_plan(wb: Workbook, plan: Plan) -> int:
+    """Write the plan into the workbook; returns how many charts of regenerated tabs were replaced."""
+    replaced_charts = 0
     ws = wb[plan.pipeline_tab]
     for change in plan.cells:
         _write_value(ws.cell(change.row, change.column + 1), change.new)
@@ -289,15 +300,27 @@ def apply_plan(wb: Workbook, plan: Plan) -> None:
             for c, value in enumerate(row):
                 _write_value(history.cell(start + r, c + 1), value)
     for title, grid in plan.tabs.items():
-        created = title not in wb.sheetnames
-        tab = wb.create_sheet(title) if created else wb[title]
-        _replace(tab, grid, partial=title in plan.partial_tabs)
+        if title in plan.partial_tabs and title in wb.sheetnames:
+            _replace_columns(wb[title], grid)
+            continue
+        if title in wb.sheetnames:
+            replaced_charts += len(wb[title]._charts)
+        tab = _fresh_sheet(wb, title)  # regenerated whole: no value, style or chart left from before
+        for r, row in enumerate(grid, start=1):
+            for c, value in enumerate(row, start=1):
+                if value is not None:
+                    _write_value(tab.cell(r, c), value)
         if title in plan.hidden_tabs:
             tab.sheet_state = "hidden"
-        elif created and grid:
+        elif title in plan.looks:
+            _apply_look(tab, plan.looks[title])
+        elif grid:
             _style_header(tab, len(grid[0]))
     if plan.dropdowns is not None:
         _apply_dropdowns(wb, plan.pipeline_tab, plan.lists_tab, plan.dropdowns)
+    if plan.pipeline_formats is not None:
+        _apply_formats(ws, plan.pipeline_formats)
+    return replaced_charts
 
 
 def _last_used_row(ws: Worksheet) -> int:
@@ -307,11 +330,24 @@ def _last_used_row(ws: Worksheet) -> int:
     return 0
 
 
-def _replace(ws: Worksheet, grid: Grid, partial: bool) -> None:
+def _fresh_sheet(wb: Workbook, title: str) -> Worksheet:
+    if title not in wb.sheetnames:
+        return wb.create_sheet(title)
+    old = wb[title]
+    index = wb.sheetnames.index(title)
+    state = old.sheet_state
+    wb.remove(old)
+    ws = wb.create_sheet(title, index)
+    ws.sheet_state = state
+    return ws
+
+
+def _replace_columns(ws: Worksheet, grid: Grid) -> None:
+    """Replace the values of the grid's columns only: people's other columns in the tab stay."""
     width = max((len(row) for row in grid), default=0)
-    for row in ws.iter_rows():
+    for row in ws.iter_rows(max_col=width):
         for cell in row:
-            if cell.value is not None and (not partial or cell.column <= width):
+            if cell.value is not None:
                 cell.value = None
     for r, row in enumerate(grid, start=1):
         for c, value in enumerate(row, start=1):
@@ -343,3 +379,127 @@ def _apply_dropdowns(wb: Workbook, pipeline_tab: str, lists_tab: str, dropdowns:
         column = get_column_letter(dropdown.column + 1)
         dv.add(f"{column}{dropdown.first_row}:{column}{dropdown.last_row}")
         ws.add_data_validation(dv)
+
+
+_FILLS = {
+    "header": PatternFill("solid", fgColor="305496"),
+    "overdue": PatternFill("solid", fgColor="FFC7CE"),
+    "total": PatternFill("solid", fgColor="D9E1F2"),
+}
+_FONTS = {
+    "title": Font(bold=True, size=14),
+    "section": Font(bold=True, size=12, color="305496"),
+    "header": Font(bold=True, color="FFFFFF"),
+    "total": Font(bold=True),
+    "note": Font(italic=True, color="666666"),
+    "overdue": Font(color="9C0006"),
+}
+_NUMBER_FORMATS = {"percent": "0.0%", "number": "0.0", "integer": "0", "date": DATE_FORMAT,
+                   "datetime": "yyyy-mm-dd hh:mm"}
+
+
+def _apply_look(ws: Worksheet, look: TabLook) -> None:
+    for style in look.styles:
+        _apply_style(ws, style)
+    for column, width in look.widths.items():
+        ws.column_dimensions[get_column_letter(column)].width = width
+    if look.freeze_rows:
+        ws.freeze_panes = f"A{look.freeze_rows + 1}"
+    ws.page_setup.orientation = "landscape"  # printed or exported: one page wide
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    for spec in look.charts:
+        ws.add_chart(_chart(ws, spec), f"{get_column_letter(spec.anchor_col)}{spec.anchor_row}")
+
+
+def _apply_style(ws: Worksheet, style: CellStyle) -> None:
+    font, fill, number_format = _FONTS.get(style.kind), _FILLS.get(style.kind), _NUMBER_FORMATS.get(style.kind)
+    for row in ws.iter_rows(min_row=style.first_row, max_row=style.last_row, min_col=style.first_col,
+                            max_col=style.last_col):
+        for cell in row:
+            if font is not None:
+                cell.font = font
+            if fill is not None:
+                cell.fill = fill
+            if number_format is not None:
+                cell.number_format = number_format
+
+
+def _chart(ws: Worksheet, spec: ChartSpec) -> BarChart:
+    chart = BarChart()
+    chart.type = "bar" if spec.horizontal else "col"
+    chart.title = spec.title
+    chart.style = 10
+    chart.width, chart.height = 18, 9
+    if spec.stacked:
+        chart.grouping = "stacked"
+        chart.overlap = 100
+    for series in spec.series:
+        data = Reference(ws, min_col=series.column, min_row=series.header_row, max_row=series.last_row)
+        chart.add_data(data, titles_from_data=True)
+    column, first, last = spec.categories
+    chart.set_categories(Reference(ws, min_col=column, min_row=first, max_row=last))
+    if spec.percent:
+        chart.y_axis.numFmt = "0%"
+        chart.y_axis.scaling.min = 0
+    if spec.horizontal:
+        chart.x_axis.scaling.orientation = "maxMin"  # categories read top-down, in the table's order
+    if spec.y_title:
+        chart.y_axis.title = spec.y_title
+    if len(spec.series) == 1:
+        chart.legend = None
+    chart.x_axis.delete = False  # openpyxl hides axes by default; Excel and LibreOffice then show none
+    chart.y_axis.delete = False
+    return chart
+
+
+_OVERDUE = re.compile(r"^AND\(ISNUMBER\(\$?([A-Z]+)\$?(\d+)\),\$?[A-Z]+\$?\d+<TODAY\(\)\)$")
+_STALE = re.compile(r'^ISNUMBER\(SEARCH\("' + re.escape(STALE_MARKER) + r'",\$([A-Z]+)(\d+)\)\)$')
+_CF_FILLS = {"overdue": PatternFill(start_color="FFC7CE", end_color="FFC7CE", fill_type="solid"),
+             "stale": PatternFill(start_color="FFEB9C", end_color="FFEB9C", fill_type="solid")}
+
+
+def _cf_formula(rule: ConditionalFormat) -> str:
+    letter = get_column_letter(rule.key_column + 1)
+    if rule.kind == "overdue":
+        return f"AND(ISNUMBER({letter}{rule.first_row}),{letter}{rule.first_row}<TODAY())"
+    return f'ISNUMBER(SEARCH("{STALE_MARKER}",${letter}{rule.first_row}))'
+
+
+def _cf_range(rule: ConditionalFormat) -> str:
+    if rule.kind == "overdue":
+        letter = get_column_letter(rule.key_column + 1)
+        return f"{letter}{rule.first_row}:{letter}{rule.last_row}"
+    return f"A{rule.first_row}:{get_column_letter(rule.last_column + 1)}{rule.last_row}"
+
+
+def _our_rule(formula: str) -> tuple[str, int] | None:
+    for kind, pattern in (("overdue", _OVERDUE), ("stale", _STALE)):
+        match = pattern.match(formula)
+        if match:
+            return kind, _column_index(match[1])
+    return None
+
+
+def _read_formats(ws: Worksheet) -> list[ConditionalFormat]:
+    found = []
+    for cf in ws.conditional_formatting:
+        ranges = list(cf.sqref.ranges)
+        for rule in cf.rules:
+            ours = _our_rule((rule.formula or [""])[0]) if rule.type == "expression" else None
+            if ours is None or len(ranges) != 1:
+                continue
+            rng = ranges[0]
+            found.append(ConditionalFormat(ours[0], ours[1], rng.min_row, rng.max_row, rng.max_col - 1))
+    return found
+
+
+def _apply_formats(ws: Worksheet, rules: frozenset[ConditionalFormat]) -> None:
+    kept = ConditionalFormattingList()
+    for cf in ws.conditional_formatting:
+        for rule in cf.rules:
+            if not (rule.type == "expression" and _our_rule((rule.formula or [""])[0])):
+                kept.add(cf.sqref, rule)
+    ws.conditional_formatting = kept
+    for rule in sorted(rules):
+        ws.conditional_formatting.add(_cf_range(rule), FormulaRule(formula=[_cf_formula(rule)], fill=_CF_FILLS[rule.kind]))

@@ -246,7 +246,7 @@ def test_images_are_kept(tmp_path):
     png = tmp_path / "logo.png"
     PILImage.new("RGB", (20, 10), "red").save(png)
     wb = openpyxl.load_workbook(path)
-    wb["Summary"].add_image(XlImage(str(png)), "D2")
+    wb["Pipeline"].add_image(XlImage(str(png)), "V2")
     wb.save(path)
     sync(XlsxBackend(path), Config(), TODAY)
     names = zipfile.ZipFile(path).namelist()
