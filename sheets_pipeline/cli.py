@@ -20,7 +20,8 @@ from .dates import DateParseError, parse_date
 from .errors import PipelineError, UsageError
 from .model import Finding, column_letter
 from .new_sheet import new_spreadsheet
-from .sync import Checked, SyncResult, sync, validate
+from .report import FORMATS, render
+from .sync import Checked, SyncResult, insights, sync, validate
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -46,12 +47,8 @@ def _errors_to_exit_codes(func: F) -> F:
 
 def _today(config: Config, given: str | None) -> date:
     if given is not None:
-        try:
-            parsed = parse_date(given, "ymd")
-        except DateParseError:
-            parsed = None
-        if parsed is None:
-            raise UsageError(f"--today: '{given}' is not a date (use YYYY-MM-DD)")
+        parsed = _date_option("--today", given)
+        assert parsed is not None
         return parsed
     zone = ZoneInfo(config.timezone) if config.timezone else None
     return datetime.now(zone).date()
@@ -199,6 +196,35 @@ def validate_command(ctx: click.Context, path: str | None, today: str | None) ->
                f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
     if errors:
         sys.exit(1)
+
+
+def _date_option(name: str, given: str | None) -> date | None:
+    if given is None:
+        return None
+    try:
+        return parse_date(given, "ymd")
+    except DateParseError:
+        raise UsageError(f"{name}: '{given}' is not a date (use YYYY-MM-DD)") from None
+
+
+@main.command(name="report")
+@click.argument("path", required=False)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--since", metavar="DATE", help="Keep leads created on or after DATE (YYYY-MM-DD).")
+@click.option("--until", metavar="DATE", help="Keep leads created on or before DATE (YYYY-MM-DD).")
+@today_option
+@click.pass_context
+@_errors_to_exit_codes
+def report_command(ctx: click.Context, path: str | None, fmt: str, since: str | None, until: str | None,
+                   today: str | None) -> None:
+    """Print the Summary's figures (conversion, losses, funnel, cycle time, owners, follow-ups). Writes nothing."""
+    config = _config(ctx)
+    start, end = _date_option("--since", since), _date_option("--until", until)
+    if start and end and start > end:
+        raise UsageError("--since is after --until")
+    backend = open_backend(path, config)
+    figures = insights(backend, config, _today(config, today), since=start, until=end)
+    click.echo(render(figures, fmt), nl=not fmt == "csv")
 
 
 def _finding_line(finding: Finding, label: Callable[[str], str], index: dict[str, int]) -> str:

@@ -11,7 +11,7 @@ from .config import Config
 from .dates import from_serial
 from .errors import SheetError
 from .insight_tabs import follow_ups_tab, summary_tab, updated_value
-from .insights import LeadFacts, compute, lead_facts, stage_reached_in_history
+from .insights import Insights, LeadFacts, compute, lead_facts, stage_reached_in_history
 from .layout import (
     HISTORY_HEADERS,
     STATE_TAB,
@@ -253,3 +253,13 @@ def sync(backend: Backend, config: Config, today: date, dry_run: bool = False,
 
 def validate(backend: Backend, config: Config, today: date) -> Checked:
     return check_snapshot(backend.read(), config, today)
+
+
+def insights(backend: Backend, config: Config, today: date, since: date | None = None,
+             until: date | None = None) -> Insights:
+    """The Summary's figures, computed as a sync would, without writing anything."""
+    snapshot = backend.read()
+    checked = check_snapshot(snapshot, config, today)
+    last = updated_value(snapshot.tabs.get(checked.tab_names["summary"]))
+    return compute(facts_of(checked, snapshot), checked.lists, today, last if isinstance(last, datetime) else None,
+                   since=since, until=until)
