@@ -151,9 +151,10 @@ def _normalized(grid: Grid | None) -> list[tuple[CellValue, ...]]:
     return rows
 
 
-def facts_of(checked: Checked, snapshot: Snapshot) -> list[LeadFacts]:
-    """The leads as the figures see them, History included."""
-    reached = stage_reached_in_history(snapshot.tabs.get(checked.tab_names["history"]), checked.lists)
+def facts_of(checked: Checked, snapshot: Snapshot, new_history: Grid = ()) -> list[LeadFacts]:
+    """The leads as the figures see them, History included (with the rows this sync appends)."""
+    history = list(snapshot.tabs.get(checked.tab_names["history"]) or [[]]) + list(new_history)
+    reached = stage_reached_in_history(history, checked.lists)
     ids = [checked.lead_id(i) for i in range(len(checked.leads))]
     return lead_facts(checked.leads, checked.derived, ids, checked.lists, reached)
 
@@ -161,7 +162,8 @@ def facts_of(checked: Checked, snapshot: Snapshot) -> list[LeadFacts]:
 def _plan_insight_tabs(plan: Plan, snapshot: Snapshot, checked: Checked, today: date, now: datetime) -> None:
     """Regenerate Summary and Follow-ups when their content changes. The Summary's time of update alone does not
     count as a change, so a sync with nothing new writes nothing."""
-    insights = compute(facts_of(checked, snapshot), checked.lists, today)
+    appended = plan.history or plan.tabs.get(plan.history_tab, [[]])[1:]
+    insights = compute(facts_of(checked, snapshot, appended), checked.lists, today)
     summary = checked.tab_names["summary"]
     previous = updated_value(snapshot.tabs.get(summary))
     kept_time = previous if isinstance(previous, (date, datetime)) else None

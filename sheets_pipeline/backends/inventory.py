@@ -17,7 +17,6 @@ _PARTS = {
     "slicers": re.compile(r"^xl/slicers/"),
     "timelines": re.compile(r"^xl/timelines/"),
     "threaded comments": re.compile(r"^xl/threadedComments/"),
-    "comments": re.compile(r"^xl/comments\d*\.xml$"),
     "pivot tables": re.compile(r"^xl/pivotTables/pivotTable\d+\.xml$"),
     "tables": re.compile(r"^xl/tables/table\d+\.xml$"),
     "external links": re.compile(r"^xl/externalLinks/externalLink\d+\.xml$"),
@@ -25,6 +24,8 @@ _PARTS = {
 }
 # Elements counted inside parts: (label, part pattern, element markers).
 _ELEMENTS = (
+    # counted by element: writers name these parts differently (xl/comments1.xml, xl/comments/comment1.xml)
+    ("comments", re.compile(r"^xl/comments[^/]*\.xml$|^xl/comments/[^/]+\.xml$"), (b"<comment ", b"<comment>")),
     ("shapes or text boxes", re.compile(r"^xl/drawings/drawing\d+\.xml$"), (b"<xdr:sp>", b"<xdr:sp ", b"<xdr:grpSp", b"<xdr:cxnSp")),
     ("sparklines", re.compile(r"^xl/worksheets/sheet\d+\.xml$"), (b"<x14:sparklineGroup ", b"<x14:sparklineGroup>")),
     ("Excel 2010 dropdowns", re.compile(r"^xl/worksheets/sheet\d+\.xml$"), (b"<x14:dataValidation ", b"<x14:dataValidation>")),
@@ -48,14 +49,18 @@ def inventory(path: Path) -> Counter[str]:
 
 
 def dropped(before: Counter[str], after: Counter[str]) -> list[str]:
-    """Human names of what `after` lost compared to `before`, e.g. ['2 images', 'sparklines']."""
+    """Human names of what `after` lost compared to `before`, e.g. ['images (2)', 'sparklines']."""
     lost = []
     for label, count in before.items():
         missing = count - after.get(label, 0)
         if missing > 0:
-            lost.append(f"{missing} {label}" if label in _PARTS else label)
+            lost.append(f"{label} ({missing})" if label in _COUNTED else label)
     return lost
 
+
+_COUNTED = set(_PARTS) | {"comments"}
+
+_UNKNOWN_EXTENSION = "an Excel extension openpyxl cannot keep"
 
 # openpyxl load warnings that announce a loss, and the name to give it. Harmless ones are not listed.
 LOSSY_WARNINGS = (
@@ -66,7 +71,7 @@ LOSSY_WARNINGS = (
     (re.compile(r"^Timeline Ref extension"), "timelines"),
     (re.compile(r"^Web Extension extension"), "web add-ins"),
     (re.compile(r"^Protected Range extension"), "protected ranges"),
-    (re.compile(r"^Unknown extension"), "an Excel extension openpyxl cannot keep"),
+    (re.compile(r"^Unknown extension"), _UNKNOWN_EXTENSION),
     (re.compile(r"^DrawingML support is incomplete"), "shapes or drawings"),
     (re.compile(r"^Unable to read chart"), "a chart"),
     (re.compile(r"image .* will be removed|image format is not supported"), "an image"),
@@ -82,4 +87,6 @@ def lossy(messages: list[str]) -> list[str]:
         for pattern, label in LOSSY_WARNINGS:
             if pattern.search(message) and label not in found:
                 found.append(label)
+    if len(found) > 1 and _UNKNOWN_EXTENSION in found:  # a named loss says it better
+        found.remove(_UNKNOWN_EXTENSION)
     return found
