@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from . import __version__
-from .backends import open_backend
+from .backends import google_backend, open_backend
 from .backends.base import CellChange
 from .config import Config, load_config
 from .dates import DateParseError, parse_date
@@ -83,20 +83,32 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 @click.option("--lang", type=click.Choice(["en", "fr"]), help="Language of headers and lists.")
 @click.option("--sample", is_flag=True, help="Fill about 50 realistic leads, mistakes included.")
 @click.option("--force", is_flag=True, help="Replace an existing file.")
+@click.option("--google", is_flag=True, help="Create a new Google spreadsheet instead of a workbook.")
+@click.option("--title", default="Sales pipeline", show_default=True, help="Title of a new Google spreadsheet.")
+@click.option("--into", metavar="URL", help="Add the pipeline's tabs to this existing Google spreadsheet.")
+@click.option("--share", metavar="EMAIL", multiple=True, help="Share the Google spreadsheet with EMAIL (repeatable).")
 @today_option
 @click.pass_context
 @_errors_to_exit_codes
 def init(ctx: click.Context, path: str | None, model: str | None, lang: str | None, sample: bool, force: bool,
-         today: str | None) -> None:
-    """Create a pipeline workbook at PATH with its tabs, columns and dropdowns."""
+         google: bool, title: str, into: str | None, share: tuple[str, ...], today: str | None) -> None:
+    """Create a pipeline at PATH (an .xlsx workbook), or on Google Sheets (--google, --into URL)."""
     config = _config(ctx)
     overrides = {k: v for k, v in (("model", model), ("language", lang)) if v is not None}
     if overrides:
         config = config.model_copy(update=overrides)
-    target = path or config.target
-    if target and Path(target).exists() and not force:
-        raise UsageError(f"{target}: already exists; pick another name or pass --force to replace it")
-    backend = open_backend(target, config)
+    on_google = google or into is not None or (path is None and config.effective_backend == "gsheets")
+    if on_google:
+        if path is not None:
+            raise UsageError("give either a PATH for a workbook or --google/--into for Google Sheets, not both")
+        backend = google_backend(config, into, title=title, share=share)
+    else:
+        if share:
+            raise UsageError("--share works with Google Sheets only")
+        target = path or config.target
+        if target and Path(target).exists() and not force:
+            raise UsageError(f"{target}: already exists; pick another name or pass --force to replace it")
+        backend = open_backend(target, config)
     where = backend.create(new_spreadsheet(config, _today(config, today), sample=sample))
     what = "with sample leads" if sample else "empty"
     click.echo(f"created {where} ({config.model} model, {config.language}, {what})")

@@ -35,8 +35,11 @@ class StalePolicy(_Strict):
 
 
 class GoogleSettings(_Strict):
-    credentials: str | None = None
-    api_endpoint: str | None = None
+    credentials: str | None = None  # a service-account (or authorized-user) JSON; else GOOGLE_APPLICATION_CREDENTIALS
+    oauth_client: str | None = None  # an OAuth client JSON ("Desktop app") for the sign-in flow
+    authorized_user: str | None = None  # where the OAuth sign-in is saved
+    api_endpoint: str | None = None  # another base URL for the Sheets and Drive APIs (a local emulator)
+    timeout: float | None = Field(None, gt=0)  # seconds per request
 
 
 class Config(_Strict):

@@ -53,3 +53,8 @@ class BackendError(PipelineError):
     """The storage behind the sheet failed (I/O, network, API)."""
 
     exit_code = 5
+
+
+class TransientWriteError(BackendError):
+    """A write failed in a way that may or may not have been applied (5xx, dropped connection, timeout):
+    the sync reads again and decides anew rather than sending the same write blindly."""

@@ -18,7 +18,8 @@ from .layout import (
     tab_name,
 )
 from .lists import build_lists
-from .model import DATE_FIELDS, FIELDS, Grid
+from .looks import pipeline_formats
+from .model import DATE_FIELDS, FIELDS, OWNED_FIELDS, Grid
 from .sample import sample_leads
 
 
@@ -40,12 +41,15 @@ def new_spreadsheet(config: Config, today: date, sample: bool = False) -> NewSpr
         names["history"]: [list(HISTORY_HEADERS[language])],
         STATE_TAB: state_grid(State({}, 1)),
     }
+    dropdowns = dropdowns_for(index, 1, len(pipeline), lists_lengths(lists_tab))
     return NewSpreadsheet(
         tabs=tabs,
         pipeline_tab=names["pipeline"],
         lists_tab=names["lists"],
-        dropdowns=dropdowns_for(index, 1, len(pipeline), lists_lengths(lists_tab)),
+        dropdowns=dropdowns,
         hidden_tabs=frozenset({STATE_TAB}),
+        pipeline_formats=pipeline_formats(index, 2, max(d.last_row for d in dropdowns), len(FIELDS)),
+        owned_columns=sorted(index[name] for name in OWNED_FIELDS),
         date_columns={names["pipeline"]: [index[name] for name in (*DATE_FIELDS, "next_follow_up")],
                       names["history"]: [0]},
     )

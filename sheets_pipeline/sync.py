@@ -183,7 +183,9 @@ def plan_sync(snapshot: Snapshot, config: Config, today: date, now: datetime | N
     columns = sheet.columns
     dupes = duplicate_ids(sheet.leads)
     plan = Plan(pipeline_tab=checked.tab_names["pipeline"], history_tab=checked.tab_names["history"],
-                lists_tab=checked.tab_names["lists"], history_headers=HISTORY_HEADERS[config.language])
+                lists_tab=checked.tab_names["lists"], history_headers=HISTORY_HEADERS[config.language],
+                header_row=columns.header_row, id_column=columns.index.get("id"),
+                lead_column=columns.index.get("lead"))
     counts: Counter[str] = Counter()
     new_state: dict[str, tuple[str, str]] = {}
 

@@ -93,7 +93,7 @@ def test_init_french_advanced(run):
                                       "missing.xlsx`)"),
         (("validate", "notes.txt"), 3, "error: notes.txt: no such file (create one with `sheets-pipeline init "
                                        "notes.txt`)"),
-        (("sync",), 2, "error: no spreadsheet given: pass a PATH, or set `target` in the config"),
+        (("sync",), 2, "error: no spreadsheet given: pass a PATH or URL, or set `target` in the config"),
         (("sync", "p.xlsx", "--today", "someday"), 2, "error: --today: 'someday' is not a date (use YYYY-MM-DD)"),
     ],
 )

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from sheets_pipeline.config import Config
-from sheets_pipeline.insight_tabs import DASH, sections, summary_tab
+from sheets_pipeline.insight_tabs import DASH, follow_ups_tab, sections, summary_tab
 from sheets_pipeline.insights import compute
 from sheets_pipeline.layout import HISTORY_HEADERS
 from sheets_pipeline.report import render
@@ -23,14 +23,14 @@ D = date
 
 
 def figures(*leads: dict[str, Any], config: Config | None = None, history: list[list[Any]] | None = None,
-            since: date | None = None, until: date | None = None):
+            since: date | None = None, until: date | None = None, today: date = TODAY):
     config = config or Config()
     backend = memory_pipeline(*leads, config=config)
     if history is not None:
         backend.tabs["History"] = [list(HISTORY_HEADERS["en"]), *history]
     snapshot = backend.read()
-    result = plan_sync(snapshot, config, TODAY)
-    return compute(facts_of(result.checked, snapshot), result.checked.lists, TODAY, since=since, until=until)
+    result = plan_sync(snapshot, config, today)
+    return compute(facts_of(result.checked, snapshot), result.checked.lists, today, since=since, until=until)
 
 
 def rows_by(items, attr: str) -> dict[str, Any]:
@@ -214,6 +214,20 @@ def test_no_losses_this_quarter_nor_last_quarter_gives_no_shares():
     for t in losses.trend:
         assert (t.this_quarter, t.last_quarter, t.direction) == (0, 0, "same")
         assert t.share_this_quarter is None and t.share_last_quarter is None
+
+
+def test_last_quarter_of_a_first_quarter_is_the_previous_years_fourth():
+    losses = figures(
+        lost("A", "Bad timing", D(2026, 11, 10)), lost("B", "Bad timing", D(2026, 12, 31)),
+        lost("C", "Bad timing", D(2027, 1, 1)), lost("D", "No budget", D(2026, 9, 1)),
+        today=D(2027, 2, 15),
+    ).loss_reasons
+    assert (losses.this_quarter, losses.last_quarter) == ("2027-Q1", "2026-Q4")
+    trend = rows_by(losses.trend, "reason")
+    assert (trend["Bad timing"].this_quarter, trend["Bad timing"].last_quarter) == (1, 2)
+    assert trend["Bad timing"].direction == "down"
+    assert (trend["No budget"].this_quarter, trend["No budget"].last_quarter) == (0, 0)
+    assert losses.by_quarter["Bad timing"]["2026-Q4"] == 2
 
 
 def test_a_lost_lead_with_a_blank_closed_date_is_closed_today():
@@ -460,6 +474,19 @@ def test_follow_up_queue_most_overdue_first_then_the_next_seven_days():
     assert (first.contact, first.owner, first.stage) == ("Overdue long contact", "Ann", "Contacted")
 
 
+def test_follow_up_queue_same_day_in_lead_order_and_the_follow_ups_tab():
+    result = figures(waiting("beta", D(2026, 11, 30), 0), waiting("Alpha", D(2026, 11, 30), 0),
+                     waiting("Later", D(2026, 12, 4), 0))
+    assert [(f.lead, f.days_overdue) for f in result.follow_ups] == [("Alpha", 1), ("beta", 1), ("Later", 0)]
+    grid, _ = follow_ups_tab(result)
+    assert grid[0] == ["ID", "Lead", "Contact", "Owner", "Stage", "Due", "Days overdue", "Follow-ups sent"]
+    assert [row[1:] for row in grid[1:]] == [
+        ["Alpha", "Alpha contact", "Ann", "Contacted", D(2026, 12, 3), 1, 0],
+        ["beta", "beta contact", "Ann", "Contacted", D(2026, 12, 3), 1, 0],
+        ["Later", "Later contact", "Ann", "Contacted", D(2026, 12, 7), 0, 0],
+    ]
+
+
 def test_follow_up_queue_leaves_out_closed_and_invalid_outcome_leads():
     queue = figures(
         waiting("Open", D(2026, 11, 30), 0),
@@ -590,6 +617,13 @@ def test_a_range_with_no_lead_gives_no_rates():
     assert total.leads == 0
     assert (total.win_rate, total.conversion) == (None, None)
     assert result.funnel.stages[0].share_of_all is None
+
+
+def test_a_new_row_is_created_today_for_the_range():
+    # no ID and no Created: this sync stamps both, Created = today, so the figures see it as created today
+    result = figures({"lead": "Fresh", "source": "Referral", "stage": "New"}, since=TODAY, until=TODAY)
+    assert result.excluded_by_date == 0
+    assert result.by_source[-1].leads == 1
 
 
 def test_insights_of_a_backend_match_compute_and_write_nothing():

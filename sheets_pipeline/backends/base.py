@@ -53,6 +53,10 @@ class Plan:
     pipeline_formats: frozenset[ConditionalFormat] | None = None  # likewise for the conditional formats
     looks: dict[str, TabLook] = field(default_factory=dict)  # how rewritten tabs look
     lists_tab: str = ""
+    # Where the leads are, for a backend that checks rows did not move before writing (0-based columns).
+    header_row: int = 1
+    id_column: int | None = None
+    lead_column: int | None = None
 
     def is_empty(self) -> bool:
         return not (self.cells or self.history or self.tabs or self.dropdowns is not None
@@ -71,6 +75,7 @@ class NewSpreadsheet:
     looks: dict[str, TabLook] = field(default_factory=dict)
     hidden_tabs: frozenset[str] = frozenset()
     date_columns: dict[str, list[int]] = field(default_factory=dict)  # tab -> 0-based columns holding dates
+    owned_columns: list[int] = field(default_factory=list)  # Pipeline columns the worker writes (0-based)
 
 
 class Backend(Protocol):

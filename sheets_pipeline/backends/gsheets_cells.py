@@ -1,0 +1,186 @@
+"""Sheets API v4 data <-> the package's grids: CellData both ways, A1 and GridRange helpers, cell formats."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from ..dates import SERIAL_EPOCH, from_serial
+from ..looks import CellStyle, StyleKind
+from ..model import CellValue, Formula, Grid, column_letter
+
+DATE_PATTERN = "yyyy-mm-dd"
+DATETIME_PATTERN = "yyyy-mm-dd hh:mm"
+_ERRORS = {"NULL_VALUE": "#NULL!", "DIVIDE_BY_ZERO": "#DIV/0!", "VALUE": "#VALUE!", "REF": "#REF!",
+           "NAME": "#NAME?", "NUM": "#NUM!", "N_A": "#N/A", "LOADING": "#LOADING"}
+
+
+def quote_title(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
+def a1_column(title: str, column: int) -> str:
+    """'Pipeline'!C:C for a 0-based column."""
+    letter = column_letter(column)
+    return f"{quote_title(title)}!{letter}:{letter}"
+
+
+def grid_range(sheet_id: int, first_row: int | None = None, last_row: int | None = None,
+               first_col: int | None = None, last_col: int | None = None) -> dict[str, int]:
+    """A GridRange from 1-based inclusive rows and 0-based inclusive columns; None leaves a side open."""
+    rng: dict[str, int] = {"sheetId": sheet_id}
+    if first_row is not None:
+        rng["startRowIndex"] = first_row - 1
+    if last_row is not None:
+        rng["endRowIndex"] = last_row
+    if first_col is not None:
+        rng["startColumnIndex"] = first_col
+    if last_col is not None:
+        rng["endColumnIndex"] = last_col + 1
+    return rng
+
+
+def serial(value: date | datetime) -> float | int:
+    if isinstance(value, datetime):
+        delta = value - datetime.combine(SERIAL_EPOCH, time())
+        return delta.days + delta.seconds / 86400
+    return (value - SERIAL_EPOCH).days
+
+
+def from_serial_datetime(number: float) -> datetime:
+    return datetime.combine(SERIAL_EPOCH, time()) + timedelta(days=number)
+
+
+# --- reading ------------------------------------------------------------------------------------------------------
+
+def read_cell(cell: dict[str, Any]) -> CellValue:
+    entered = cell.get("userEnteredValue") or {}
+    if "formulaValue" in entered:
+        return Formula(entered["formulaValue"])
+    value = cell.get("effectiveValue") or entered
+    if not value:
+        return None
+    if "stringValue" in value:
+        return value["stringValue"]
+    if "boolValue" in value:
+        return value["boolValue"]
+    if "numberValue" in value:
+        number = value["numberValue"]
+        kind = ((cell.get("userEnteredFormat") or {}).get("numberFormat") or {}).get("type")
+        if kind == "DATE":
+            return from_serial(number)
+        if kind == "DATE_TIME":
+            moment = from_serial_datetime(number)
+            return moment.date() if moment.time() == time() else moment
+        return number
+    if "errorValue" in value:
+        return _ERRORS.get(value["errorValue"].get("type", ""), "#ERROR!")
+    return None
+
+
+def read_grid(sheet: dict[str, Any]) -> Grid:
+    grid: Grid = []
+    for data in sheet.get("data", []):
+        top, left = data.get("startRow", 0), data.get("startColumn", 0)
+        for r, row in enumerate(data.get("rowData", [])):
+            while len(grid) <= top + r:
+                grid.append([])
+            cells = [None] * left + [read_cell(cell) for cell in row.get("values", [])]
+            grid[top + r] = cells
+    for row in grid:
+        while row and row[-1] is None:
+            row.pop()
+    while grid and not grid[-1]:
+        grid.pop()
+    return grid
+
+
+# --- writing ------------------------------------------------------------------------------------------------------
+
+def cell_data(value: CellValue) -> dict[str, Any]:
+    """A value as CellData. Text is always a stringValue: never parsed, never a formula."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, Formula):
+        return {"userEnteredValue": {"formulaValue": str(value)}}
+    if isinstance(value, bool):
+        return {"userEnteredValue": {"boolValue": value}}
+    if isinstance(value, (int, float)):
+        return {"userEnteredValue": {"numberValue": value}}
+    if isinstance(value, datetime):
+        return {"userEnteredValue": {"numberValue": serial(value)},
+                "userEnteredFormat": {"numberFormat": {"type": "DATE_TIME", "pattern": DATETIME_PATTERN}}}
+    if isinstance(value, date):
+        return {"userEnteredValue": {"numberValue": serial(value)},
+                "userEnteredFormat": {"numberFormat": {"type": "DATE", "pattern": DATE_PATTERN}}}
+    return {"userEnteredValue": {"stringValue": str(value)}}
+
+
+def rgb(hex_color: str) -> dict[str, float]:
+    return {name: int(hex_color[i:i + 2], 16) / 255 for name, i in (("red", 0), ("green", 2), ("blue", 4))}
+
+
+STYLE_FORMATS: dict[StyleKind, dict[str, Any]] = {
+    "title": {"textFormat": {"bold": True, "fontSize": 14}},
+    "section": {"textFormat": {"bold": True, "fontSize": 12, "foregroundColor": rgb("305496")}},
+    "header": {"backgroundColor": rgb("305496"), "textFormat": {"bold": True, "foregroundColor": rgb("FFFFFF")}},
+    "total": {"backgroundColor": rgb("D9E1F2"), "textFormat": {"bold": True}},
+    "note": {"textFormat": {"italic": True, "foregroundColor": rgb("666666")}},
+    "overdue": {"backgroundColor": rgb("FFC7CE"), "textFormat": {"foregroundColor": rgb("9C0006")}},
+    "percent": {"numberFormat": {"type": "PERCENT", "pattern": "0.0%"}},
+    "number": {"numberFormat": {"type": "NUMBER", "pattern": "0.0"}},
+    "integer": {"numberFormat": {"type": "NUMBER", "pattern": "0"}},
+    "date": {"numberFormat": {"type": "DATE", "pattern": DATE_PATTERN}},
+    "datetime": {"numberFormat": {"type": "DATE_TIME", "pattern": DATETIME_PATTERN}},
+}
+
+
+def _merge(into: dict[str, Any], extra: dict[str, Any]) -> None:
+    for name, value in extra.items():
+        if isinstance(value, dict) and isinstance(into.get(name), dict):
+            _merge(into[name], value)
+        else:
+            into[name] = value
+
+
+def styled_rows(grid: Grid, styles: tuple[CellStyle, ...] = ()) -> list[dict[str, Any]]:
+    """RowData for a whole tab: values with their formats, styles merged cell by cell."""
+    formats: dict[tuple[int, int], dict[str, Any]] = {}
+    for style in styles:
+        for r in range(style.first_row, style.last_row + 1):
+            for c in range(style.first_col, style.last_col + 1):
+                _merge(formats.setdefault((r, c), {}), STYLE_FORMATS[style.kind])
+    width = max([len(row) for row in grid] + [c for _, c in formats], default=0)
+    height = max([len(grid)] + [r for r, _ in formats], default=0)
+    rows = []
+    for r in range(1, height + 1):
+        values = grid[r - 1] if r <= len(grid) else []
+        cells = []
+        for c in range(1, width + 1):
+            data = cell_data(values[c - 1] if c <= len(values) else None)
+            if (r, c) in formats:
+                fmt = data.setdefault("userEnteredFormat", {})
+                _merge(fmt, formats[(r, c)])
+            cells.append(data)
+        rows.append({"values": cells})
+    return rows
+
+
+_RANGE_REF = re.compile(r"^=?(?:'((?:[^']|'')+)'|([^!]+))!\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)$")
+
+
+def parse_range_ref(text: str) -> tuple[str, int, int, int, int] | None:
+    """'=Lists!$A$2:$A$4' -> ('Lists', col0, first_row, col0_end, last_row) with 0-based columns."""
+    match = _RANGE_REF.match(text.strip())
+    if match is None:
+        return None
+    title = (match[1] or "").replace("''", "'") or match[2]
+    return title, _col(match[3]), int(match[4]), _col(match[5]), int(match[6])
+
+
+def _col(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1

@@ -1,0 +1,82 @@
+"""Retries for the Google APIs: capped exponential backoff with jitter, as Google asks
+(wait min(2^n + random up to 1 s, 64 s) before try n+1), honouring Retry-After."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from gspread.exceptions import APIError
+from gspread.http_client import HTTPClient
+
+from ..errors import BackendError, TransientWriteError
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_DELAY = 64.0
+
+
+@dataclass
+class RetryPolicy:
+    attempts: int = 6  # tries in all, the first one included
+    sleep: Callable[[float], None] = time.sleep
+    jitter: Callable[[], float] = random.random
+    waits: list[float] = field(default_factory=list)  # every wait taken, for logs and tests
+
+    def delay(self, attempt: int, retry_after: str | None = None) -> float:
+        """Seconds to wait after failed try number `attempt` (0-based)."""
+        if retry_after:
+            try:
+                return min(max(float(retry_after), 0.0), MAX_DELAY)
+            except ValueError:
+                pass  # an HTTP date: fall back to the backoff
+        return min(2.0 ** attempt + self.jitter(), MAX_DELAY)
+
+    def wait(self, attempt: int, retry_after: str | None = None) -> None:
+        seconds = self.delay(attempt, retry_after)
+        self.waits.append(seconds)
+        self.sleep(seconds)
+
+
+class RetryingHTTPClient(HTTPClient):
+    """gspread's HTTP client with retries. Reads are retried on 429, 5xx, timeouts and dropped connections.
+    Writes are retried on 429 only (Google refused them before doing anything); any other failure of a write
+    raises TransientWriteError, because it may have been applied."""
+
+    policy: RetryPolicy = RetryPolicy()
+
+    def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> requests.Response:
+        write = method.lower() != "get"
+        attempt = 0
+        while True:
+            try:
+                return super().request(method, endpoint, *args, **kwargs)
+            except APIError as exc:
+                status = exc.response.status_code
+                retryable = status == 429 or (status in RETRY_STATUSES and not write)
+                if status in RETRY_STATUSES and write and status != 429:
+                    raise TransientWriteError(describe_api_error(exc)) from None
+                if not retryable or attempt + 1 >= self.policy.attempts:
+                    raise
+                self.policy.wait(attempt, exc.response.headers.get("Retry-After"))
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                if write:
+                    raise TransientWriteError(f"connection lost during a write ({exc.__class__.__name__})") from None
+                if attempt + 1 >= self.policy.attempts:
+                    raise BackendError(f"Google Sheets unreachable ({exc.__class__.__name__}) after "
+                                       f"{self.policy.attempts} tries") from None
+                self.policy.wait(attempt)
+            attempt += 1
+
+
+def describe_api_error(exc: APIError) -> str:
+    """Google's own words for a failed request."""
+    try:
+        error = exc.response.json()["error"]
+        return f"Google Sheets API error {error.get('code')} {error.get('status', '')}: {error.get('message', '')}"
+    except (ValueError, KeyError, TypeError):
+        return f"Google Sheets API error {exc.response.status_code}"
+
