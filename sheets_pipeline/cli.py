@@ -126,7 +126,9 @@ def sync_command(ctx: click.Context, path: str | None, dry_run: bool, output: st
     """Check every lead, stamp dates, set follow-ups and flags, and write back only what changed."""
     config = _config(ctx)
     backend = open_backend(path, config, output=output)
-    result = sync(backend, config, _today(config, today), dry_run=dry_run)
+    zone = ZoneInfo(config.timezone) if config.timezone else None
+    now = datetime.now(zone).replace(tzinfo=None, microsecond=0)
+    result = sync(backend, config, _today(config, today), dry_run=dry_run, now=now)
     _warn_sheet(result.checked)
     if dry_run:
         for line in _plan_lines(result):

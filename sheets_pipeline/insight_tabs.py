@@ -91,6 +91,7 @@ def sections(insights: Insights) -> list[Section]:
         [["Leads", health.leads], ["Open leads", health.open], ["Follow-ups due today", health.due_today],
          ["Overdue follow-ups", health.overdue], ["Stale leads", health.stale],
          ["Rows with errors", health.rows_with_errors], ["Rows with warnings", health.rows_with_warnings]],
+        notes=[f"Summary last updated {health.updated:%Y-%m-%d %H:%M}."] if health.updated else [],
     ))
     out.append(Section(
         "follow_ups", "Follow-ups", FOLLOW_UP_HEADERS,

@@ -101,10 +101,10 @@ def lead_facts(leads: Sequence[Lead], derived: Sequence[Derived], ids: Sequence[
             id=identifier, lead=lead.lead, contact=lead.text("contact"), owner=lead.owner,
             source=source, stage_index=stage_index,
             stage_label=lead.stage.label if lead.stage else lead.text("stage"),
-            outcome=outcome, loss_reason=reason, created=lead.date("created"),
+            outcome=outcome, loss_reason=reason, created=d.created,
             first_contact=d.first_contact, closed=d.closed,
             reached=max(reached_candidates) if reached_candidates else None,
-            next_follow_up=d.next_follow_up, follow_ups=lead.follow_ups, stale=d.stale,
+            next_follow_up=d.next_follow_up, follow_ups=lead.follow_ups, stale=d.stale and not d.auto_closed,
             errors=sum(1 for f in lead.findings if f.severity == "error"),
             warnings=sum(1 for f in lead.findings if f.severity == "warning"),
         ))
@@ -157,6 +157,19 @@ def quarter_of(day: date) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
+def quarters_between(first: date | None, last: date | None) -> list[str]:
+    """Every quarter from the one holding `first` to the one holding `last`: a quarter without losses is a
+    column of zeros, not a gap."""
+    if first is None or last is None:
+        return []
+    quarters = []
+    year, quarter = first.year, (first.month - 1) // 3
+    while (year, quarter) <= (last.year, (last.month - 1) // 3):
+        quarters.append(f"{year}-Q{quarter + 1}")
+        year, quarter = (year + 1, 0) if quarter == 3 else (year, quarter + 1)
+    return quarters
+
+
 def previous_quarter(day: date) -> str:
     first = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
     return quarter_of(first - timedelta(days=1))
@@ -198,7 +211,8 @@ def loss_reasons(facts: Iterable[LeadFacts], lists: PipelineLists, today: date) 
     reasons = [ReasonRow(r, counts[r], ratio(counts[r], len(lost))) for r in order if r in counts or
                r in lists.loss_reasons.labels()]
     dated = [f for f in lost if f.closed is not None]
-    quarters = sorted({quarter_of(f.closed) for f in dated if f.closed})
+    quarters = quarters_between(min((f.closed for f in dated if f.closed), default=None),
+                                max((f.closed for f in dated if f.closed), default=None))
     this_q, last_q = quarter_of(today), previous_quarter(today)
     by_quarter: dict[str, dict[str, int]] = defaultdict(dict)
     per_quarter = Counter((f.loss_reason or MISSING_LABEL, quarter_of(f.closed)) for f in dated if f.closed)

@@ -281,6 +281,7 @@ class Derived:
     outcome: Term | None  # after an auto-close
     first_contact: date | None
     closed: date | None
+    created: date | None
 
 
 def derive(lead: Lead, lists: PipelineLists, config: Config, today: date, new_id: str | None) -> Derived:
@@ -301,8 +302,10 @@ def derive(lead: Lead, lists: PipelineLists, config: Config, today: date, new_id
     else:
         follow_up = next_follow_up(lead, lists, config, first_contact)
     closed = stamps.get("closed") or lead.date("closed")
+    created = stamps.get("created") or lead.date("created")
     assert closed is None or isinstance(closed, date)
-    return Derived(stamps, follow_up, stale, auto_closed, outcome, first_contact, closed)
+    assert created is None or isinstance(created, date)
+    return Derived(stamps, follow_up, stale, auto_closed, outcome, first_contact, closed, created)
 
 
 def is_stale(lead: Lead, lists: PipelineLists, config: Config, today: date, first_contact: date | None) -> bool:

@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 from .backends.base import Backend, CellChange, Plan, Snapshot
 from .config import Config
 from .dates import from_serial
-from .errors import SheetError
+from .errors import ChangedDuringSync, SheetError, TransientWriteError
 from .insight_tabs import follow_ups_tab, summary_tab, updated_value
 from .insights import Insights, LeadFacts, compute, lead_facts, stage_reached_in_history
 from .layout import (
@@ -39,6 +39,7 @@ from .rules import (
 )
 from .text import key
 
+SYNC_ATTEMPTS = 3
 ERROR_MARK = "✖"
 WARNING_MARK = "⚠"
 
@@ -74,6 +75,7 @@ class SyncResult:
     checked: Checked
     counts: Counter[str] = field(default_factory=Counter)
     written: bool = False
+    attempts: int = 1
 
     @property
     def changed(self) -> bool:
@@ -245,14 +247,28 @@ def plan_sync(snapshot: Snapshot, config: Config, today: date, now: datetime | N
     return SyncResult(plan=plan, checked=checked, counts=counts)
 
 
-def sync(backend: Backend, config: Config, today: date, dry_run: bool = False,
-         now: datetime | None = None) -> SyncResult:
-    snapshot = backend.read()
-    result = plan_sync(snapshot, config, today, now)
-    if not dry_run and result.changed:
-        backend.write(snapshot, result.plan)
+def sync(backend: Backend, config: Config, today: date, dry_run: bool = False, now: datetime | None = None,
+         attempts: int = SYNC_ATTEMPTS) -> SyncResult:
+    """Read, plan, write. When people moved rows or edited a target cell meanwhile, or a write failed without
+    saying whether it was applied, read again and plan anew: the plan of a fully applied write is empty."""
+    for attempt in range(attempts):
+        snapshot = backend.read()
+        result = plan_sync(snapshot, config, today, now)
+        if dry_run or not result.changed:
+            return result
+        try:
+            backend.write(snapshot, result.plan)
+        except (ChangedDuringSync, TransientWriteError):
+            if attempt + 1 >= attempts:
+                raise
+            pause = getattr(backend, "pause", None)
+            if pause is not None:
+                pause(attempt)
+            continue
         result.written = True
-    return result
+        result.attempts = attempt + 1
+        return result
+    raise AssertionError("unreachable")
 
 
 def validate(backend: Backend, config: Config, today: date) -> Checked:
@@ -265,5 +281,7 @@ def insights(backend: Backend, config: Config, today: date, since: date | None =
     snapshot = backend.read()
     checked = check_snapshot(snapshot, config, today)
     last = updated_value(snapshot.tabs.get(checked.tab_names["summary"]))
+    if isinstance(last, date) and not isinstance(last, datetime):
+        last = datetime.combine(last, time())  # a sync at midnight reads back as a date
     return compute(facts_of(checked, snapshot), checked.lists, today, last if isinstance(last, datetime) else None,
                    since=since, until=until)
