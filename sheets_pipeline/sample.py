@@ -70,8 +70,10 @@ def sample_leads(lists: PipelineLists, today: date) -> list[dict[str, CellValue]
                 lead["last_reply"] = min(first_contact + timedelta(days=rng.randint(1, 10)), today)
             if kind > 0.45:
                 role = rng.choices(["won", "lost", "no_response", "passed"], [4, 4, 2, 1])[0]
-                if role == "won" and reached < 2:
-                    role = "lost"
+                if role == "won" and reached < 2:  # a win went through the conversation first
+                    reached = 2
+                    lead["stage"] = stages[reached]
+                    lead["last_reply"] = min(first_contact + timedelta(days=rng.randint(1, 10)), today)
                 lead["outcome"] = outcome[role]
                 if role == "lost":
                     lead["loss_reason"] = rng.choice(loss)

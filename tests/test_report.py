@@ -184,9 +184,9 @@ def test_json_sample_totals_match_an_independent_count(run):
     won, lost, no_response = outcomes.count("won"), outcomes.count("lost"), outcomes.count("no response")
     total = total_row(report_json(run))
     assert total["leads"] == len(rows) == 50
-    assert total["won"] == won == 3
+    assert total["won"] == won == 7
     assert total["open"] == outcomes.count("") == 21
-    assert total["win_rate"] == won / (won + lost + no_response) == 3 / 28
+    assert total["win_rate"] == won / (won + lost + no_response) == 7 / 28
 
 
 def test_json_null_for_zero_denominators_on_an_empty_pipeline(run):
@@ -335,7 +335,7 @@ def test_table_json_and_summary_tab_agree_on_total_won(run):
     table_total = next(line for line in table.splitlines() if line.startswith("Total ")).split()
     summary = [c.value for c in summary_row("p.xlsx", "Total")]
     independent = sum(1 for r in pipeline_rows("p.xlsx") if str(r["outcome"] or "").casefold() == "won")
-    assert total["won"] == int(table_total[3]) == summary[3] == independent == 3
+    assert total["won"] == int(table_total[3]) == summary[3] == independent == 7
     assert total["leads"] == int(table_total[1]) == summary[1] == 50
     assert table_total[8] == f"{total['win_rate']:.1%}" == "10.7%"
 
@@ -349,7 +349,7 @@ def test_after_sync_the_summary_tab_holds_the_json_totals(run):
     assert values == ["Total", total["leads"], total["open"], total["won"], total["lost"], total["no_response"],
                       total["passed"], total["invalid_outcome"], pytest.approx(total["win_rate"]),
                       pytest.approx(total["conversion"])]
-    assert values[1:8] == [50, 21, 3, 22, 3, 1, 0]
+    assert values[1:8] == [50, 21, 7, 18, 3, 1, 0]
 
 
 def test_summary_and_json_agree_on_every_source_row(run):
