@@ -337,7 +337,7 @@ def test_table_json_and_summary_tab_agree_on_total_won(run):
     independent = sum(1 for r in pipeline_rows("p.xlsx") if str(r["outcome"] or "").casefold() == "won")
     assert total["won"] == int(table_total[3]) == summary[3] == independent == 7
     assert total["leads"] == int(table_total[1]) == summary[1] == 50
-    assert table_total[8] == f"{total['win_rate']:.1%}" == "10.7%"
+    assert table_total[8] == f"{total['win_rate']:.1%}" == "25.0%"
 
 
 def test_after_sync_the_summary_tab_holds_the_json_totals(run):
