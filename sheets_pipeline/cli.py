@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+import threading
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import wraps
@@ -15,19 +17,25 @@ import click
 from . import __version__
 from .backends import google_backend, open_backend
 from .backends.base import CellChange
-from .config import Config, load_config
+from .config import Config, Pipeline, ScheduleSettings, find_config_file, load_config, parse_every
+from .cron import UNIT_NAME, crontab, systemd_units
 from .dates import DateParseError, parse_date
+from .doctor import run_checks
 from .errors import PipelineError, UsageError
+from .logs import logger, setup_logging
 from .model import Finding, column_letter
 from .new_sheet import new_spreadsheet
 from .report import FORMATS, render
-from .sync import Checked, SyncResult, insights, sync, validate
+from .runner import EXIT_SOME_FAILED, Loop, store_for, sync_all, sync_pipeline
+from .sync import Checked, SyncResult, insights, validate
+from .timing import Timing, timing_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-EXIT_CODES = """Exit codes: 0 done; 1 validate found errors; 2 bad arguments or config; 3 the spreadsheet cannot
-be read as a pipeline (missing file, tab or column); 4 writing was refused to protect the sheet (open
-elsewhere, would lose content, changed meanwhile): nothing was written; 5 storage or network failure."""
+EXIT_CODES = """Exit codes: 0 done; 1 validate found errors, or doctor found a failure; 2 bad arguments or config;
+3 the spreadsheet cannot be read as a pipeline (missing file, tab or column); 4 writing was refused to protect
+the sheet (open elsewhere, would lose content, changed meanwhile, another sync running): nothing was written;
+5 storage or network failure; 6 sync --all: one or more pipelines failed."""
 
 
 def _errors_to_exit_codes(func: F) -> F:
@@ -70,11 +78,18 @@ today_option = click.option("--today", metavar="DATE", help="Take DATE (YYYY-MM-
 @click.version_option(__version__, prog_name="sheets-pipeline")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), envvar="SHEETS_PIPELINE_CONFIG",
               help="Config file (default: ./sheets-pipeline.yaml when present, else built-in defaults).")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Log lines for people, or JSON lines for machines.")
+@click.option("--log-file", type=click.Path(dir_okay=False), help="Append the log to this file (default: stderr).")
+@click.option("-v", "--verbose", is_flag=True, help="Log what each sync did (always on for `run` and --log-file).")
 @click.pass_context
-def main(ctx: click.Context, config_path: str | None) -> None:
+def main(ctx: click.Context, config_path: str | None, log_format: str, log_file: str | None, verbose: bool) -> None:
     """Keep a sales pipeline that lives in a spreadsheet clean: rules, follow-ups, stale leads."""
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
+    informative = verbose or log_file is not None or log_format == "json" or ctx.invoked_subcommand == "run"
+    # Interactive commands say what matters on stdout and stderr themselves; logs are for unattended runs.
+    setup_logging(log_format, log_file, logging.INFO if informative else logging.CRITICAL)
 
 
 @main.command()
@@ -115,25 +130,73 @@ def init(ctx: click.Context, path: str | None, model: str | None, lang: str | No
     click.echo(f"next: sheets-pipeline sync {where}")
 
 
+def _pipeline(config: Config, target: str | None) -> Pipeline:
+    """A configured pipeline by name, a path or URL with the shared settings, or the only configured pipeline."""
+    if target:
+        named = config.pipeline(target)
+        if named is not None:
+            return named
+        backend = config.backend if target == config.target else None
+        return Pipeline(target, config.model_copy(update={"target": target, "backend": backend}))
+    pipelines = config.pipeline_list()
+    if len(pipelines) == 1:
+        return pipelines[0]
+    if not pipelines:
+        raise UsageError("no spreadsheet given: pass a PATH or URL, or set `target` in the config")
+    names = ", ".join(p.name for p in pipelines)
+    raise UsageError(f"several pipelines are configured ({names}): name one, or pass --all")
+
+
+def _progress(i: int, total: int, name: str) -> None:
+    if sys.stderr.isatty():  # people watching; silent under cron
+        click.echo(f"[{i}/{total}] {name}...", err=True)
+
+
 @main.command(name="sync")
-@click.argument("path", required=False)
+@click.argument("target", required=False)
+@click.option("--all", "every", is_flag=True, help="Sync every pipeline of the config; one failing does not "
+                                                   "stop the others.")
 @click.option("--dry-run", is_flag=True, help="Print the changes it would make; write nothing.")
 @click.option("--output", type=click.Path(dir_okay=False), help="Write the synced workbook to this new file.")
+@click.option("--quiet", is_flag=True, help="Print nothing when all went well (for cron).")
 @today_option
 @click.pass_context
 @_errors_to_exit_codes
-def sync_command(ctx: click.Context, path: str | None, dry_run: bool, output: str | None, today: str | None) -> None:
-    """Check every lead, stamp dates, set follow-ups and flags, and write back only what changed."""
+def sync_command(ctx: click.Context, target: str | None, every: bool, dry_run: bool, output: str | None,
+                 quiet: bool, today: str | None) -> None:
+    """Check every lead, stamp dates, set follow-ups and flags, and write back only what changed.
+    TARGET is a workbook path, a Google Sheets URL, or the name of a pipeline in the config."""
     config = _config(ctx)
-    backend = open_backend(path, config, output=output)
-    zone = ZoneInfo(config.timezone) if config.timezone else None
-    now = datetime.now(zone).replace(tzinfo=None, microsecond=0)
-    result = sync(backend, config, _today(config, today), dry_run=dry_run, now=now)
+    store = store_for(config)
+    if every:
+        if target or dry_run or output:
+            raise UsageError("--all syncs every configured pipeline: give no TARGET, --dry-run or --output")
+        pipelines = config.pipeline_list()
+        if not pipelines:
+            raise UsageError("no pipelines configured: list them under `pipelines` (or set `target`)")
+        outcomes = sync_all(pipelines, store, progress=_progress)
+        failed = [o for o in outcomes if not o.ok]
+        for outcome in outcomes:
+            if not quiet or not outcome.ok:
+                state = "ok" if outcome.ok else f"FAILED (exit {outcome.exit_code})"
+                click.echo(f"{outcome.name}: {state}: {outcome.message}", err=not outcome.ok)
+        if failed:
+            sys.exit(EXIT_SOME_FAILED)
+        return
+    pipeline = _pipeline(config, target)
+    day = _today(pipeline.config, today) if today else None
+    outcome = sync_pipeline(pipeline, store, today=day, dry_run=dry_run, output=output)
+    if not outcome.ok:
+        click.echo(f"error: {outcome.message}", err=True)
+        sys.exit(outcome.exit_code)
+    result = outcome.result
+    assert result is not None
     _warn_sheet(result.checked)
     if dry_run:
         for line in _plan_lines(result):
             click.echo(line)
-    click.echo(_summary(backend.describe(), result, dry_run))
+    if not quiet:
+        click.echo(_summary(pipeline.config.target or "", result, dry_run))
 
 
 def _describe_value(value: object) -> str:
@@ -239,6 +302,97 @@ def report_command(ctx: click.Context, path: str | None, fmt: str, since: str | 
     backend = open_backend(path, config)
     figures = insights(backend, config, _today(config, today), since=start, until=end)
     click.echo(render(figures, fmt), nl=not fmt == "csv")
+
+
+@main.command(name="run")
+@click.argument("names", nargs=-1)
+@click.option("--every", metavar="PERIOD", help="Sync every PERIOD (15m, 1h...) instead of daily.")
+@click.option("--at", "at", metavar="HH:MM", help="Daily time of the sync, in the config's timezone.")
+@click.pass_context
+@_errors_to_exit_codes
+def run_command(ctx: click.Context, names: tuple[str, ...], every: str | None, at: str | None) -> None:
+    """Keep syncing: daily (default 02:00) or every PERIOD, every pipeline or the NAMES given. Catches up at start
+    when the last good sync is older than one period; a failed sync is retried, never ends the loop;
+    SIGTERM or Ctrl-C ends it after the running sync."""
+    config = _config(ctx)
+    timing = _timing(config, every, at)
+    pipelines = [_pipeline(config, name) for name in names] or config.pipeline_list()
+    if not pipelines:
+        raise UsageError("no pipelines configured: set `target`, or list `pipelines`, in the config")
+    store = store_for(config)
+    stop = threading.Event()
+
+    def last_success(pipeline: Pipeline) -> datetime | None:
+        return store.load(pipeline.name, pipeline.config.target or "").last_success_time()
+
+    loop = Loop(pipelines, timing, run_one=lambda p: sync_pipeline(p, store), last_success=last_success,
+                wait=stop.wait, stop_event=stop)
+    loop.install_signal_handlers()
+    logger().info("running %d pipeline(s) %s", len(pipelines), timing.describe(),
+                  extra={"event": "loop_started"})
+    loop.run()
+    logger().info("stopped", extra={"event": "loop_stopped"})
+
+
+def _timing(config: Config, every: str | None, at: str | None) -> Timing:
+    if every is not None:
+        try:
+            parse_every(every)
+        except ValueError as exc:
+            raise UsageError(f"--every: {exc}") from None
+    if at is not None:
+        try:
+            ScheduleSettings(at=at)
+        except ValueError:
+            raise UsageError(f"--at: '{at}' is not a time of day (use HH:MM)") from None
+    zone = ZoneInfo(config.timezone) if config.timezone else datetime.now().astimezone().tzinfo
+    assert zone is not None
+    return timing_for(config, zone, every, at)
+
+
+@main.command(name="cron")
+@click.option("--every", metavar="PERIOD", help="Every PERIOD (15m, 1h...) instead of daily.")
+@click.option("--at", "at", metavar="HH:MM", help="Daily time, in the config's timezone.")
+@click.option("--log-file", "cron_log", type=click.Path(dir_okay=False), default="sheets-pipeline.log",
+              show_default=True, help="Where the cron job appends its log.")
+@click.pass_context
+@_errors_to_exit_codes
+def cron_command(ctx: click.Context, every: str | None, at: str | None, cron_log: str) -> None:
+    """Print a crontab line and a systemd service + timer that sync every pipeline, to paste."""
+    config = _config(ctx)
+    timing = _timing(config, every, at)
+    found = find_config_file(ctx.obj.get("config_path"))
+    config_path = found.resolve() if found is not None else None
+    service, timer = systemd_units(timing, config_path, Path.cwd())
+    click.echo("# --- crontab ---")
+    click.echo(crontab(timing, config_path, Path(cron_log)))
+    click.echo(f"# --- /etc/systemd/system/{UNIT_NAME}.service ---")
+    click.echo(service)
+    click.echo(f"# --- /etc/systemd/system/{UNIT_NAME}.timer ---")
+    click.echo(timer)
+    click.echo(f"# then: systemctl daemon-reload && systemctl enable --now {UNIT_NAME}.timer")
+
+
+@main.command(name="doctor")
+@today_option
+@click.pass_context
+def doctor_command(ctx: click.Context, today: str | None) -> None:
+    """Check the setup: config, credentials, each target, tabs and columns, dropdowns, last sync. Exit 1 when
+    something fails, with a fix for each."""
+    found = find_config_file(ctx.obj.get("config_path"))
+    name = str(found) if found is not None else "(defaults)"
+    try:
+        config = _config(ctx)
+    except PipelineError as exc:
+        click.echo(f"✗ config: {exc} — fix: correct the config file")
+        sys.exit(1)
+    checks = run_checks(config, name, store_for(config), _today(config, today))
+    for check in checks:
+        click.echo(check.line())
+    failed = [c for c in checks if not c.ok and not c.warning]
+    click.echo(f"{len(failed)} problem{'s' if len(failed) != 1 else ''} found" if failed else "all good")
+    if failed:
+        sys.exit(1)
 
 
 def _finding_line(finding: Finding, label: Callable[[str], str], index: dict[str, int]) -> str:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from datetime import date
+import re
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -13,6 +14,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -40,6 +42,45 @@ class GoogleSettings(_Strict):
     authorized_user: str | None = None  # where the OAuth sign-in is saved
     api_endpoint: str | None = None  # another base URL for the Sheets and Drive APIs (a local emulator)
     timeout: float | None = Field(None, gt=0)  # seconds per request
+    requests_per_minute: int | None = Field(None, ge=1)  # per kind (reads, writes); default Google's 60
+
+
+EVERY = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+LOOP_KEYS = frozenset({"pipelines", "schedule", "state_dir"})  # keys of the whole config, not of one pipeline
+
+
+def parse_every(text: str) -> timedelta:
+    """'15m' -> 15 minutes. Units: s, m, h, d."""
+    match = EVERY.match(text)
+    if match is None or int(match.group(1)) == 0:
+        raise ValueError(f"'{text}' does not parse as a period (use 15m, 1h or 1d)")
+    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+
+
+class ScheduleSettings(_Strict):
+    at: str = Field("02:00", description="daily run time, HH:MM, in `timezone`")
+    every: str | None = Field(None, description="a period such as 15m or 1h instead of a daily run")
+
+    @field_validator("at")
+    @classmethod
+    def _at(cls, value: str) -> str:
+        match = re.match(r"^([01]?\d|2[0-3]):([0-5]\d)$", value.strip())
+        if match is None:
+            raise ValueError(f"'{value}' is not a time of day (use HH:MM, e.g. 02:00)")
+        return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+    @field_validator("every")
+    @classmethod
+    def _every(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_every(value)
+        return value
+
+
+class Pipeline(NamedTuple):
+    name: str
+    config: Config
 
 
 class Config(_Strict):
@@ -63,6 +104,46 @@ class Config(_Strict):
     backend: Literal["xlsx", "gsheets"] | None = None
     target: str | None = None
     google: GoogleSettings = Field(default_factory=GoogleSettings)
+    pipelines: list[dict[str, Any]] = Field(default_factory=list)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    state_dir: str | None = None
+
+    _resolved: list[Pipeline] = PrivateAttr(default_factory=list)
+
+    @model_validator(mode="after")
+    def _pipelines(self) -> Config:
+        """Each entry of `pipelines` is the shared settings with its own on top, validated as a whole config."""
+        base = self.model_dump(exclude=set(LOOP_KEYS), exclude_unset=True)
+        seen: set[str] = set()
+        resolved = []
+        for i, entry in enumerate(self.pipelines):
+            name = entry.get("name")
+            if not isinstance(name, str) or not name.strip():
+                raise ValueError(f"pipelines.{i}: each pipeline needs a name")
+            if name.casefold() in seen:
+                raise ValueError(f"pipelines: the name '{name}' is given twice")
+            seen.add(name.casefold())
+            own = {k: v for k, v in entry.items() if k != "name"}
+            for loop_key in LOOP_KEYS & set(own):
+                raise ValueError(f"pipelines.{name}.{loop_key}: unknown key (it belongs at the top level)")
+            try:
+                config = Config.model_validate({**base, **own})
+            except ValidationError as exc:
+                raise ValueError(f"pipelines.{name}.{_first_error(exc)}") from None
+            if not config.target:
+                raise ValueError(f"pipelines.{name}: no target (a workbook path or a Google Sheets URL)")
+            resolved.append(Pipeline(name.strip(), config))
+        self._resolved = resolved
+        return self
+
+    def pipeline_list(self) -> list[Pipeline]:
+        """The configured pipelines; a config without `pipelines` is one pipeline named after its target."""
+        if self._resolved:
+            return list(self._resolved)
+        return [Pipeline("default", self)] if self.target else []
+
+    def pipeline(self, name: str) -> Pipeline | None:
+        return next((p for p in self._resolved if p.name.casefold() == name.casefold()), None)
 
     @field_validator("cadence")
     @classmethod
@@ -150,6 +231,17 @@ def _format_location(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc) or "(top level)"
 
 
+def _first_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    where = _format_location(first["loc"])
+    return f"{where}: {message}" if first["loc"] else message
+
+
 def parse_config(data: Any, source: str = "config") -> Config:
     if data is None:
         data = {}
@@ -158,17 +250,9 @@ def parse_config(data: Any, source: str = "config") -> Config:
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = _format_location(first["loc"])
-        message = first["msg"]
-        if first["type"] == "extra_forbidden":
-            message = "unknown key"
-        elif message.startswith("Value error, "):
-            message = message[len("Value error, "):]
         more = len(exc.errors()) - 1
         tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-        prefix = f"{where}: " if first["loc"] else ""
-        raise ConfigError(f"{source}: {prefix}{message}{tail}") from None
+        raise ConfigError(f"{source}: {_first_error(exc)}{tail}") from None
 
 
 def find_config_file(explicit: str | os.PathLike[str] | None) -> Path | None:

@@ -45,3 +45,9 @@ def memory_pipeline(*leads: dict[str, Any], config: Config | None = None) -> Mem
 @pytest.fixture
 def config() -> Config:
     return Config()
+
+
+@pytest.fixture(autouse=True)
+def _private_state(tmp_path_factory, monkeypatch):
+    """Status files and locks of the tests go to a temporary folder, never to the user's own."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))

@@ -13,7 +13,7 @@ import requests
 
 from ..config import GoogleSettings
 from ..errors import ConfigError
-from .retry import RetryingHTTPClient, RetryPolicy
+from .retry import SHARED_QUOTA, QuotaGate, RetryingHTTPClient, RetryPolicy
 
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive.file"]
 GOOGLE_BASES = ("https://sheets.googleapis.com", "https://www.googleapis.com")
@@ -37,8 +37,18 @@ class EndpointSession(requests.Session):
         return super().request(method, text, *args, **kwargs)
 
 
-def _client_class(policy: RetryPolicy) -> type[RetryingHTTPClient]:
-    return type("ConfiguredHTTPClient", (RetryingHTTPClient,), {"policy": policy})
+_GATES: dict[int, QuotaGate] = {}
+
+
+def _quota(per_minute: int | None) -> QuotaGate:
+    """One gate per quota in the process, shared by every pipeline that uses it."""
+    if per_minute is None:
+        return SHARED_QUOTA
+    return _GATES.setdefault(per_minute, QuotaGate(per_minute))
+
+
+def _client_class(policy: RetryPolicy, quota: QuotaGate) -> type[RetryingHTTPClient]:
+    return type("ConfiguredHTTPClient", (RetryingHTTPClient,), {"policy": policy, "quota": quota})
 
 
 def _read_json(path: Path, what: str) -> dict[str, Any]:
@@ -62,7 +72,7 @@ def credentials_path(settings: GoogleSettings) -> Path | None:
 
 def google_client(settings: GoogleSettings, policy: RetryPolicy | None = None) -> gspread.Client:
     """A gspread client with retries, authenticated as configured."""
-    http_client = _client_class(policy or RetryPolicy())
+    http_client = _client_class(policy or RetryPolicy(), _quota(settings.requests_per_minute))
     if settings.api_endpoint:
         client = gspread.Client(auth=None, session=EndpointSession(settings.api_endpoint),  # type: ignore[arg-type]
                                 http_client=http_client)

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import random
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +18,7 @@ from gspread.http_client import HTTPClient
 from ..errors import BackendError, TransientWriteError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+QUOTA_WINDOW = 60.0
 MAX_DELAY = 64.0
 
 
@@ -41,17 +44,47 @@ class RetryPolicy:
         self.sleep(seconds)
 
 
+class QuotaGate:
+    """Keeps one process under Google's per-user quota (requests per minute, reads and writes counted apart),
+    however many pipelines it syncs: a request that would pass the quota waits for the window to move."""
+
+    def __init__(self, per_minute: int = 60, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.per_minute = per_minute
+        self.clock = clock
+        self.sleep = sleep
+        self._sent: dict[str, deque[float]] = {"read": deque(), "write": deque()}
+        self._lock = threading.Lock()
+
+    def acquire(self, kind: str) -> None:
+        with self._lock:
+            sent = self._sent[kind]
+            while True:
+                now = self.clock()
+                while sent and now - sent[0] >= QUOTA_WINDOW:
+                    sent.popleft()
+                if len(sent) < self.per_minute:
+                    sent.append(now)
+                    return
+                self.sleep(QUOTA_WINDOW - (now - sent[0]))
+
+
+SHARED_QUOTA = QuotaGate()
+
+
 class RetryingHTTPClient(HTTPClient):
     """gspread's HTTP client with retries. Reads are retried on 429, 5xx, timeouts and dropped connections.
     Writes are retried on 429 only (Google refused them before doing anything); any other failure of a write
     raises TransientWriteError, because it may have been applied."""
 
     policy: RetryPolicy = RetryPolicy()
+    quota: QuotaGate = SHARED_QUOTA
 
     def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> requests.Response:
         write = method.lower() != "get"
         attempt = 0
         while True:
+            self.quota.acquire("write" if write else "read")
             try:
                 return super().request(method, endpoint, *args, **kwargs)
             except APIError as exc:
@@ -70,6 +103,7 @@ class RetryingHTTPClient(HTTPClient):
                                        f"{self.policy.attempts} tries") from None
                 self.policy.wait(attempt)
             attempt += 1
+
 
 
 def describe_api_error(exc: APIError) -> str:
