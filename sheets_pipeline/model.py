@@ -87,6 +87,8 @@ def _header_keys() -> dict[str, str]:
 def _cell_text(value: CellValue) -> str:
     if value is None:
         return ""
+    if type(value) is str:
+        return value
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):
@@ -149,7 +151,10 @@ class Lead:
     findings: list[Finding] = field(default_factory=list)
 
     def text(self, name: str) -> str:
-        return _cell_text(self.raw.get(name)).strip()
+        value = self.raw.get(name)
+        if value is None:
+            return ""
+        return value.strip() if type(value) is str else _cell_text(value).strip()
 
     def date(self, name: str) -> date | None:
         return self.dates.get(name)

@@ -6,6 +6,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from datetime import date
 
 from .config import Config
@@ -24,12 +25,17 @@ def _choices(terms: TermList, limit: int = 8) -> str:
     return shown + (", ..." if len(labels) > limit else "")
 
 
+@cache
+def _word_keys(name: str) -> frozenset[str]:
+    return frozenset(key(w) for w in vocabulary().word_list(name))
+
+
 def _is_closed_word(text: str) -> bool:
-    return key(text) in {key(w) for w in vocabulary().word_list("closed_words")}
+    return key(text) in _word_keys("closed_words")
 
 
 def _is_vague(text: str) -> bool:
-    return key(text) in {key(w) for w in vocabulary().word_list("vague_reasons")}
+    return key(text) in _word_keys("vague_reasons")
 
 
 # --- values must come from the lists --------------------------------------------------------------------------

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 # Characters the XLSX format cannot store (and Google rejects): C0 controls but tab, newline, carriage return.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
+@lru_cache(maxsize=1 << 16)
 def key(text: str) -> str:
-    """'Proposition envoyée' -> 'proposition envoyee'; "Follow-ups" -> 'follow ups'."""
+    """'Proposition envoyée' -> 'proposition envoyee'; "Follow-ups" -> 'follow ups'. Cached: the same few labels
+    come back on every row."""
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _NON_WORD.sub(" ", stripped.casefold()).strip()

@@ -38,9 +38,11 @@ class TermList:
     name: str
     terms: tuple[Term, ...]
     _index: dict[str, Term] = field(default_factory=dict, compare=False, repr=False)
+    _positions: dict[int, int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        for term in self.terms:
+        for position, term in enumerate(self.terms):
+            self._positions[id(term)] = position
             for alias in term.aliases:
                 self._index.setdefault(alias, term)
 
@@ -57,7 +59,8 @@ class TermList:
         return next((t for t in self.terms if t.role == role), None)
 
     def index(self, term: Term) -> int:
-        return self.terms.index(term)
+        position = self._positions.get(id(term))
+        return position if position is not None else self.terms.index(term)
 
     def labels(self) -> list[str]:
         return [t.label for t in self.terms]
