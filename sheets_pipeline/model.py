@@ -75,6 +75,27 @@ def column_letter(index0: int) -> str:
     return letters
 
 
+def column_index(letters: str) -> int:
+    """'A' -> 0, 'AA' -> 26."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+_RANGE_REF = re.compile(r"^=?(?:'((?:[^']|'')+)'|([^!]+))!\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)$")
+
+
+def parse_range_ref(text: str) -> tuple[str, int, int, int, int] | None:
+    """"=Lists!$A$2:$A$4" or "'Lists'!A2:A4" -> ('Lists', first column, first row, last column, last row),
+    columns 0-based, rows 1-based."""
+    match = _RANGE_REF.match(text.strip())
+    if match is None:
+        return None
+    title = (match[1] or "").replace("''", "'") or match[2]
+    return title, column_index(match[3]), int(match[4]), column_index(match[5]), int(match[6])
+
+
 def _header_keys() -> dict[str, str]:
     vocab = vocabulary()
     table: dict[str, str] = {}

@@ -20,13 +20,12 @@ from ..dates import from_serial
 from ..errors import BackendError, ChangedDuringSync, SheetError
 from ..layout import DROPDOWN_SOURCES, LISTS_COLUMNS, Dropdown, find_tab
 from ..looks import STALE_MARKER, CellStyle, ChartSpec, ConditionalFormat, TabLook
-from ..model import CellValue, Formula, Grid, column_letter
+from ..model import CellValue, Formula, Grid, column_index, column_letter, parse_range_ref
 from .base import CellChange, NewSpreadsheet, Plan, Snapshot
 from .gsheets_cells import (
     a1_column,
     cell_data,
     grid_range,
-    parse_range_ref,
     quote_title,
     read_grid,
     rgb,
@@ -80,15 +79,10 @@ def _our_cf(rule: dict[str, Any]) -> tuple[str, int] | None:
     for kind, pattern in _CF_PATTERNS.items():
         match = pattern.match(formula)
         if match:
-            return kind, _col(match.group(1))
+            return kind, column_index(match.group(1))
     return None
 
 
-def _col(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
 
 
 @dataclass

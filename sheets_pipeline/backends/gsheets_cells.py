@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -165,22 +164,3 @@ def styled_rows(grid: Grid, styles: tuple[CellStyle, ...] = ()) -> list[dict[str
             cells.append(data)
         rows.append({"values": cells})
     return rows
-
-
-_RANGE_REF = re.compile(r"^=?(?:'((?:[^']|'')+)'|([^!]+))!\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)$")
-
-
-def parse_range_ref(text: str) -> tuple[str, int, int, int, int] | None:
-    """'=Lists!$A$2:$A$4' -> ('Lists', col0, first_row, col0_end, last_row) with 0-based columns."""
-    match = _RANGE_REF.match(text.strip())
-    if match is None:
-        return None
-    title = (match[1] or "").replace("''", "'") or match[2]
-    return title, _col(match[3]), int(match[4]), _col(match[5]), int(match[6])
-
-
-def _col(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1

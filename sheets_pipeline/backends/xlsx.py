@@ -34,7 +34,7 @@ from ..errors import (
 )
 from ..layout import DROPDOWN_SOURCES, LISTS_COLUMNS, Dropdown, find_tab
 from ..looks import STALE_MARKER, CellStyle, ChartSpec, ConditionalFormat, TabLook
-from ..model import CellValue, Formula, Grid
+from ..model import CellValue, Formula, Grid, column_index, parse_range_ref
 from ..text import storable
 from .base import NewSpreadsheet, Plan, Snapshot
 from .inventory import dropped, inventory, lossy
@@ -42,7 +42,6 @@ from .inventory import dropped, inventory, lossy
 SUFFIXES = (".xlsx", ".xlsm")
 DATE_FORMAT = "yyyy-mm-dd"
 NAME_PREFIX = "SP_"  # defined names the worker owns, one per Lists column offered in a dropdown
-_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^!]+))!\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)$")
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="305496")
 
@@ -146,18 +145,16 @@ class XlsxBackend:
             name = (dv.formula1 or "").strip()
             if dv.type != "list" or not name.startswith(NAME_PREFIX) or name not in wb.defined_names:
                 continue
-            match = _REF.match(wb.defined_names[name].attr_text or "")
+            ref = parse_range_ref(wb.defined_names[name].attr_text or "")
             ranges = list(dv.sqref.ranges)
-            if match is None or len(ranges) != 1:
+            if ref is None or len(ranges) != 1:
                 continue
-            sheet = (match[1] or "").replace("''", "'") or match[2]
-            first, last = int(match[4]), int(match[6])
-            if sheet != lists_tab or match[3] != match[5] or first != 2:
+            sheet, lists_column, first, last_column, last = ref
+            if sheet != lists_tab or lists_column != last_column or first != 2:
                 continue
             rng = ranges[0]
             if rng.min_col != rng.max_col:
                 continue
-            lists_column = _column_index(match[3])
             found.append(Dropdown(rng.min_col - 1, rng.min_row, rng.max_row, lists_column, last - first + 1))
         return found
 
@@ -189,18 +186,7 @@ class XlsxBackend:
         wb = Workbook()
         wb.remove(wb.active)
         for title, grid in spreadsheet.tabs.items():
-            ws = wb.create_sheet(title)
-            for row in grid:
-                ws.append([None] * len(row))
-                for c, value in enumerate(row):
-                    if value is not None:
-                        _write_value(ws.cell(ws.max_row, c + 1), value)
-            if title in spreadsheet.hidden_tabs:
-                ws.sheet_state = "hidden"
-            elif title in spreadsheet.looks:
-                _apply_look(ws, spreadsheet.looks[title])
-            elif grid:
-                _style_header(ws, len(grid[0]))
+            _fill_tab(wb.create_sheet(title), grid, title in spreadsheet.hidden_tabs, spreadsheet.looks.get(title))
         for title, columns in spreadsheet.date_columns.items():
             for c in columns:
                 wb[title].column_dimensions[get_column_letter(c + 1)].number_format = DATE_FORMAT
@@ -262,13 +248,6 @@ def _lose_message(path: Path, what: list[str]) -> str:
             "Use --output NEW.xlsx to write the result to a new file instead.")
 
 
-def _column_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
 def _style_header(ws: Worksheet, width: int) -> None:
     for c in range(1, width + 1):
         cell = ws.cell(1, c)
@@ -305,17 +284,8 @@ def apply_plan(wb: Workbook, plan: Plan) -> int:
             continue
         if title in wb.sheetnames:
             replaced_charts += len(wb[title]._charts)
-        tab = _fresh_sheet(wb, title)  # regenerated whole: no value, style or chart left from before
-        for r, row in enumerate(grid, start=1):
-            for c, value in enumerate(row, start=1):
-                if value is not None:
-                    _write_value(tab.cell(r, c), value)
-        if title in plan.hidden_tabs:
-            tab.sheet_state = "hidden"
-        elif title in plan.looks:
-            _apply_look(tab, plan.looks[title])
-        elif grid:
-            _style_header(tab, len(grid[0]))
+        # regenerated whole: no value, style or chart left from before
+        _fill_tab(_fresh_sheet(wb, title), grid, title in plan.hidden_tabs, plan.looks.get(title))
     if plan.dropdowns is not None:
         _apply_dropdowns(wb, plan.pipeline_tab, plan.lists_tab, plan.dropdowns)
     if plan.pipeline_formats is not None:
@@ -328,6 +298,20 @@ def _last_used_row(ws: Worksheet) -> int:
         if any(cell.value is not None for cell in ws[row]):
             return row
     return 0
+
+
+def _fill_tab(ws: Worksheet, grid: Grid, hidden: bool, look: TabLook | None) -> None:
+    """Values of a new or emptied tab, then how it looks: its own look, else a styled header row."""
+    for r, row in enumerate(grid, start=1):
+        for c, value in enumerate(row, start=1):
+            if value is not None:
+                _write_value(ws.cell(r, c), value)
+    if hidden:
+        ws.sheet_state = "hidden"
+    elif look is not None:
+        _apply_look(ws, look)
+    elif grid:
+        _style_header(ws, len(grid[0]))
 
 
 def _fresh_sheet(wb: Workbook, title: str) -> Worksheet:
@@ -477,7 +461,7 @@ def _our_rule(formula: str) -> tuple[str, int] | None:
     for kind, pattern in (("overdue", _OVERDUE), ("stale", _STALE)):
         match = pattern.match(formula)
         if match:
-            return kind, _column_index(match[1])
+            return kind, column_index(match[1])
     return None
 
 
