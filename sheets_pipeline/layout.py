@@ -25,8 +25,9 @@ LISTS_HEADERS = {
 }
 # Pipeline column -> Lists column its dropdown offers.
 DROPDOWN_SOURCES = {"stage": "stages", "outcome": "outcomes", "loss_reason": "reasons", "source": "sources"}
-DROPDOWN_MIN_ROWS = 1000
-DROPDOWN_HEADROOM = 500
+# Dropdowns reach this many rows past the last lead, rounded up to a multiple: room for the leads people add
+# between two syncs, without paying for thousands of empty validated cells in every Google read.
+DROPDOWN_HEADROOM = 200
 HISTORY_HEADERS = {
     "en": ["Date", "ID", "Lead", "Column", "From", "To"],
     "fr": ["Date", "ID", "Opportunité", "Colonne", "Avant", "Après"],
@@ -113,7 +114,7 @@ class Dropdown:
 
 def dropdowns_for(columns_index: dict[str, int], header_row: int, last_data_row: int,
                   lengths: dict[str, int]) -> frozenset[Dropdown]:
-    wanted_rows = max(DROPDOWN_MIN_ROWS, last_data_row + DROPDOWN_HEADROOM)
+    wanted_rows = last_data_row + DROPDOWN_HEADROOM
     last_row = -(-wanted_rows // DROPDOWN_HEADROOM) * DROPDOWN_HEADROOM  # round up: the range rarely moves
     return frozenset(
         Dropdown(columns_index[name], header_row + 1, last_row, lists_column_index(section), lengths[section])

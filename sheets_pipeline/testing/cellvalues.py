@@ -29,7 +29,16 @@ _ISO_DATE = re.compile(r"^(\d{4})([-/])(\d{1,2})\2(\d{1,2})(?:[ T](\d{1,2}):(\d{
 _SLASH_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?: (\d{1,2}):(\d{2})(?::(\d{2}))?\s*([aApP][mM])?)?$")
 _MONTH_DATE = re.compile(r"^([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})$")
 _DAY_MONTH_DATE = re.compile(r"^(\d{1,2}) ([A-Za-z]{3,9})\.?,? (\d{4})$")
+_HAS_DIGIT = re.compile(r"\d")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([aApP][mM])?$")
+
+
+def number(value: float) -> int | float:
+    """A double as Google writes it in JSON: 2.0 is 2 (kept as int so no output pass has to convert it)."""
+    value = float(value)
+    if value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
 
 
 def error_value(kind: str, message: str = "") -> dict:
@@ -48,7 +57,7 @@ def raw_value(value: Any) -> dict | None:
     if isinstance(value, bool):
         return {"boolValue": value}
     if isinstance(value, (int, float)):
-        return {"numberValue": float(value)}
+        return {"numberValue": number(value)}
     text = str(value)
     if text == "":
         return None
@@ -62,7 +71,7 @@ def parse_user_entered(value: Any, locale: str = "en_US") -> tuple[dict | None, 
     if isinstance(value, bool):
         return {"boolValue": value}, None
     if isinstance(value, (int, float)):
-        return {"numberValue": float(value)}, None
+        return {"numberValue": number(value)}, None
     text = str(value)
     if text == "":
         return None, None
@@ -74,12 +83,14 @@ def parse_user_entered(value: Any, locale: str = "en_US") -> tuple[dict | None, 
     stripped = text.strip()
     if stripped.upper() in ("TRUE", "FALSE"):
         return {"boolValue": stripped.upper() == "TRUE"}, None
-    number = _parse_number(stripped, locale)
-    if number is not None:
-        return {"numberValue": number[0]}, number[1]
+    if not _HAS_DIGIT.search(stripped):
+        return {"stringValue": text}, None  # fast path: no number or date without a digit
+    parsed = _parse_number(stripped, locale)
+    if parsed is not None:
+        return {"numberValue": number(parsed[0])}, parsed[1]
     moment = parse_datetime(stripped, locale)
     if moment is not None:
-        return {"numberValue": moment[0]}, moment[1]
+        return {"numberValue": number(moment[0])}, moment[1]
     return {"stringValue": text}, None
 
 
@@ -180,10 +191,8 @@ def parse_datetime(text: str, locale: str = "en_US") -> tuple[float, dict] | Non
 
 def python_value(value: Any) -> dict | None:
     """A Python value a test hands to the emulator: dates become serials; strings are typed (USER_ENTERED)."""
-    if isinstance(value, datetime):
-        return {"numberValue": numfmt.datetime_to_serial(value)}
-    if isinstance(value, date):
-        return {"numberValue": numfmt.datetime_to_serial(value)}
+    if isinstance(value, (datetime, date)):
+        return {"numberValue": number(numfmt.datetime_to_serial(value))}
     return parse_user_entered(value)[0]
 
 

@@ -30,6 +30,9 @@ PRESENCE = {
     "TextFormat": {"bold", "italic", "strikethrough", "underline", "fontSize", "fontFamily"},
     "ProtectedRange": {"requestingUserCanEdit"},
     "DimensionGroup": {"depth", "collapsed"},
+    # Request members where 0 means something (a oneof member, or an index whose absence has another default).
+    "UpdateConditionalFormatRuleRequest": {"newIndex"},
+    "DuplicateSheetRequest": {"insertSheetIndex", "newSheetId"},
 }
 # Enums shared between messages, named as Google names them in "Invalid value" errors.
 SHARED_ENUMS = {
@@ -77,7 +80,7 @@ def camel(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-def f32(x: float) -> float:
+def f32(x: float) -> int | float:
     """Round to float32 and back to the shortest decimal that names it, as Google prints floats."""
     if not math.isfinite(x):
         return x
@@ -85,8 +88,14 @@ def f32(x: float) -> float:
     for digits in range(1, 10):
         candidate = float(f"{x:.{digits}g}")
         if struct.pack("<f", candidate) == packed:
-            return candidate
+            return int(candidate) if candidate.is_integer() else candidate
     return struct.unpack("<f", packed)[0]
+
+
+def channel(x: float) -> int | float:
+    """Google keeps colour channels as 8-bit values: 0.5 comes back as 0.49803922 (127/255)."""
+    level = math.floor(min(max(x, 0.0), 1.0) * 255 + 1e-6)
+    return f32(level / 255)
 
 
 @dataclass
@@ -260,6 +269,8 @@ def normalize(value: Any, ref: str) -> Any:
         cleaned = _normalize_value(member, prop)
         if cleaned is _DROP:
             continue
+        if ref == "Color" and name in ("red", "green", "blue") and isinstance(cleaned, (int, float)):
+            cleaned = channel(cleaned)
         if not keep_defaults and name not in presence and _is_default(cleaned, prop):
             continue
         out[name] = cleaned
@@ -289,7 +300,8 @@ def _normalize_value(value: Any, prop: dict) -> Any:
         number = float(value) if not isinstance(value, (int, float)) else value
         if fmt == "float":
             return f32(float(number))
-        return number
+        number = float(number)
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number
     if kind == "string" and fmt in ("int64", "uint64"):
         return str(_as_int(value, fmt))
     return value

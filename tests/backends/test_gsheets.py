@@ -36,7 +36,8 @@ def waits():
 
 @pytest.fixture
 def config(emu):
-    return Config(google=GoogleSettings(api_endpoint=emu.url))
+    # the emulator answers at once: no need to hold back to Google's per-minute quota here
+    return Config(google=GoogleSettings(api_endpoint=emu.url, requests_per_minute=100_000))
 
 
 def backend_for(emu, config, waits, key=None) -> GSheetsBackend:
@@ -181,8 +182,8 @@ def test_edits_that_never_stop_end_in_a_clear_refusal(emu, config, waits):
     counter = iter(range(100))
 
     def person(n, endpoint, method, path):
-        if endpoint == "values.batchGet":
-            emu.set_values(key, "Pipeline", f"{LETTER['created']}2", [[f"2026-11-0{next(counter) % 9 + 1}"]])
+        if endpoint == "values.batchGet":  # the lead is renamed during every guard read
+            emu.set_values(key, "Pipeline", f"{LETTER['lead']}2", [[f"Acme {next(counter)}"]])
 
     emu.before_request(person)
     with pytest.raises(ChangedDuringSync):

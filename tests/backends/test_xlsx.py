@@ -54,8 +54,8 @@ def test_init_makes_tabs_dropdowns_and_a_hidden_state_tab(tmp_path):
     assert list(headers(wb["Pipeline"]))[:8] == ["ID", "Lead", "Contact", "Email", "Source", "Owner", "Stage",
                                                    "Outcome"]
     dvs = {dv.formula1: str(dv.sqref) for dv in wb["Pipeline"].data_validations.dataValidation}
-    assert dvs == {"SP_stages": "G2:G1000", "SP_outcomes": "H2:H1000", "SP_reasons": "I2:I1000",
-                   "SP_sources": "E2:E1000"}
+    assert dvs == {"SP_stages": "G2:G400", "SP_outcomes": "H2:H400", "SP_reasons": "I2:I400",
+                   "SP_sources": "E2:E400"}  # the header row + 200 rows of headroom, rounded up to 200
     assert wb.defined_names["SP_stages"].attr_text == "'Lists'!$A$2:$A$4"
     assert wb.defined_names["SP_reasons"].attr_text == "'Lists'!$F$2:$F$10"  # 6 loss + 3 pass reasons
     assert wb["Pipeline"].freeze_panes == "A2"
