@@ -21,9 +21,10 @@ from ..dates import from_serial
 from ..errors import BackendError, ChangedDuringSync, SheetError
 from ..layout import DROPDOWN_SOURCES, LISTS_COLUMNS, Dropdown, find_tab
 from ..looks import STALE_MARKER, CellStyle, ChartSpec, ConditionalFormat, TabLook
-from ..model import CellValue, Formula, Grid, column_index, column_letter, parse_range_ref
+from ..model import OWNED_FIELDS, CellValue, Formula, Grid, column_index, column_letter, parse_range_ref
 from .base import CellChange, NewSpreadsheet, Plan, Snapshot
 from .gsheets_cells import (
+    DATE_PATTERN,
     a1_column,
     cell_data,
     grid_range,
@@ -31,7 +32,8 @@ from .gsheets_cells import (
     read_grid,
     rgb,
     serial,
-    styled_rows,
+    style_requests,
+    value_rows,
 )
 from .retry import RetryPolicy, describe_api_error
 
@@ -208,18 +210,19 @@ class GSheetsBackend:
     def write(self, snapshot: Snapshot, plan: Plan) -> None:
         assert self.key is not None
         meta: _Meta = snapshot.handle  # type: ignore[assignment]
-        self._guard(snapshot, plan)
-        body = {"requests": plan_requests(plan, meta)}
+        cells = with_fillers(plan.cells, snapshot.tabs[plan.pipeline_tab])
+        self._guard(snapshot, plan, cells)
+        body = {"requests": plan_requests(plan, meta, cells)}
         self._call("write", self.client.http_client.request, "post", SPREADSHEET_BATCH_UPDATE_URL % self.key,
                    json=body, params={"prettyPrint": "false"})
 
-    def _guard(self, snapshot: Snapshot, plan: Plan) -> None:
+    def _guard(self, snapshot: Snapshot, plan: Plan, cells: list[CellChange]) -> None:
         """Refuse the write when the rows it targets moved, or a target cell changed, since the read."""
-        if not plan.cells:
+        if not cells:
             return  # appends and regenerated tabs do not depend on where rows are
         pipeline = snapshot.tabs[plan.pipeline_tab]
         anchors = {plan.id_column, plan.lead_column} - {None}
-        columns = sorted(anchors | {c.column for c in plan.cells})
+        columns = sorted(anchors | {c.column for c in cells})
         response = self._call("guard read", self.client.http_client.values_batch_get, self.key,
                               [a1_column(plan.pipeline_tab, c) for c in columns],
                               params={"valueRenderOption": "FORMULA", "dateTimeRenderOption": "SERIAL_NUMBER",
@@ -233,14 +236,14 @@ class GSheetsBackend:
             values = now.get(column, [])
             return values[row - 1] if row - 1 < len(values) else None
 
-        last_row = max(c.row for c in plan.cells)
+        last_row = max(c.row for c in cells)
         for column in anchors:
             for row in range(plan.header_row + 1, last_row + 1):
                 before = pipeline[row - 1][column] if row - 1 < len(pipeline) and column < len(pipeline[row - 1]) \
                     else None
                 if not _same_value(before, current(row, column)):
                     raise ChangedDuringSync(f"{self.describe()}: rows moved during the sync (row {row})")
-        for change in plan.cells:
+        for change in cells:
             if not _same_value(change.old, current(change.row, change.column)):
                 raise ChangedDuringSync(f"{self.describe()}: {plan.pipeline_tab}!{column_letter(change.column)}"
                                         f"{change.row} was edited during the sync")
@@ -293,14 +296,56 @@ def _same_value(before: CellValue, now: Any) -> bool:
 
 # --- the requests of one write ------------------------------------------------------------------------------------
 
+MAX_FILLER_GAP = 64
+
+
+def with_fillers(changes: list[CellChange], grid: Grid) -> list[CellChange]:
+    """In the columns the worker owns (Flags, Next follow-up), bridge the gaps between changed cells with their
+    unchanged values, so that a column of scattered changes goes out as one range instead of thousands. The
+    fillers are guarded like the changes: rewriting them cannot undo anyone's edit."""
+    out = list(changes)
+    by_column: dict[int, list[CellChange]] = defaultdict(list)
+    for change in changes:
+        if change.field in OWNED_FIELDS:
+            by_column[change.column].append(change)
+    for column, group in by_column.items():
+        group.sort(key=lambda c: c.row)
+        for before, after in zip(group, group[1:]):
+            gap = range(before.row + 1, after.row)
+            if not gap or len(gap) > MAX_FILLER_GAP:
+                continue
+            values = [_at(grid, row, column) for row in gap]
+            if any(isinstance(v, Formula) for v in values):
+                continue  # never rewrite someone's formula, even unchanged
+            out += [CellChange(row, column, before.field, "", value, value) for row, value in zip(gap, values)]
+    return out
+
+
+def _at(grid: Grid, row: int, column: int) -> CellValue:
+    cells = grid[row - 1] if row - 1 < len(grid) else []
+    return cells[column] if column < len(cells) else None
+
+
+DATE_FORMAT = {"numberFormat": {"type": "DATE", "pattern": DATE_PATTERN}}
+
+
+def _value_only(value: CellValue) -> dict[str, Any]:
+    data = cell_data(value)
+    data.pop("userEnteredFormat", None)
+    return data
+
+
 def _runs(changes: list[CellChange]) -> list[list[CellChange]]:
-    """Changes grouped into vertical runs of neighbouring cells of one column and one kind (dates / the rest)."""
-    ordered = sorted(changes, key=lambda c: (c.column, isinstance(c.new, date), c.row))
+    """Changes grouped into vertical runs of neighbouring cells of one column. Outside the owned columns a run
+    holds one kind of value (dates, or the rest): the field mask of a date run also sets the number format."""
+    def kind(change: CellChange) -> bool:
+        return change.field in OWNED_FIELDS or isinstance(change.new, date)
+
+    ordered = sorted(changes, key=lambda c: (c.column, kind(c), c.row))
     runs: list[list[CellChange]] = []
     for change in ordered:
         last = runs[-1][-1] if runs else None
-        if last and last.column == change.column and last.row + 1 == change.row \
-                and isinstance(last.new, date) == isinstance(change.new, date):
+        if last and last.column == change.column and last.row + 1 == change.row and kind(last) == kind(change):
             runs[-1].append(change)
         else:
             runs.append([change])
@@ -319,7 +364,9 @@ def _grow(meta: _Meta, title: str, sheet_id: int, rows: int, columns: int) -> li
     return requests
 
 
-def plan_requests(plan: Plan, read_meta: _Meta) -> list[dict[str, Any]]:
+def plan_requests(plan: Plan, read_meta: _Meta, cells: list[CellChange] | None = None) -> list[dict[str, Any]]:
+    """The batchUpdate requests of a plan; `cells` are the plan's cell changes with their fillers."""
+    cells = plan.cells if cells is None else cells
     meta = copy.deepcopy(read_meta)  # grows as requests add sheets and rows; the snapshot's stays as read
     requests: list[dict[str, Any]] = []
     next_id = max(meta.sheet_ids.values(), default=0) + 1
@@ -331,16 +378,16 @@ def plan_requests(plan: Plan, read_meta: _Meta) -> list[dict[str, Any]]:
                                                          "gridProperties": {"rowCount": 1000, "columnCount": 26}}}})
             next_id += 1
     pipeline_id = meta.sheet_ids[plan.pipeline_tab]
-    if plan.cells:
-        last = max(c.row for c in plan.cells)
-        requests += _grow(meta, plan.pipeline_tab, pipeline_id, last, max(c.column for c in plan.cells) + 1)
-    for run in _runs(plan.cells):
-        dated = isinstance(run[0].new, date)
-        requests.append({"updateCells": {
-            "range": grid_range(pipeline_id, run[0].row, run[-1].row, run[0].column, run[0].column),
-            "rows": [{"values": [cell_data(change.new)]} for change in run],
-            "fields": "userEnteredValue,userEnteredFormat.numberFormat" if dated else "userEnteredValue",
-        }})
+    if cells:
+        last = max(c.row for c in cells)
+        requests += _grow(meta, plan.pipeline_tab, pipeline_id, last, max(c.column for c in cells) + 1)
+    for run in _runs(cells):
+        rng = grid_range(pipeline_id, run[0].row, run[-1].row, run[0].column, run[0].column)
+        requests.append({"updateCells": {"range": rng, "fields": "userEnteredValue",
+                                         "rows": [{"values": [_value_only(change.new)]} for change in run]}})
+        if any(isinstance(change.new, date) for change in run):  # one format for the run, not one per cell
+            requests.append({"repeatCell": {"range": rng, "cell": {"userEnteredFormat": DATE_FORMAT},
+                                            "fields": "userEnteredFormat.numberFormat"}})
     if plan.history:
         requests.append({"appendCells": {
             "sheetId": meta.sheet_ids[plan.history_tab],
@@ -366,7 +413,7 @@ def _tab_requests(meta: _Meta, title: str, grid: Grid, look: TabLook | None, par
         requests.append({"updateCells": {"range": grid_range(sheet_id, first_col=0, last_col=width - 1),
                                          "fields": "userEnteredValue"}})
         requests.append({"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
-                                         "rows": styled_rows(grid), "fields": "userEnteredValue"}})
+                                         "rows": value_rows(grid), "fields": "userEnteredValue"}})
         return requests
     for chart_id in meta.charts.get(title, []):
         requests.append({"deleteEmbeddedObject": {"objectId": chart_id}})
@@ -374,8 +421,9 @@ def _tab_requests(meta: _Meta, title: str, grid: Grid, look: TabLook | None, par
     styles = look.styles if look else ()
     if grid:
         requests.append({"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
-                                         "rows": styled_rows(grid, styles),
-                                         "fields": "userEnteredValue,userEnteredFormat"}})
+                                         "rows": value_rows(grid),
+                                         "fields": "userEnteredValue,userEnteredFormat.numberFormat"}})
+    requests += style_requests(sheet_id, styles)
     if hidden and title not in meta.hidden:
         requests.append({"updateSheetProperties": {"properties": {"sheetId": sheet_id, "hidden": True},
                                                    "fields": "hidden"}})
@@ -485,8 +533,9 @@ def setup_requests(spreadsheet: NewSpreadsheet, existing: dict[str, int], reuse_
         look = spreadsheet.looks.get(title) or _header_look(grid, title in spreadsheet.hidden_tabs)
         requests += _grow(meta, title, sheet_id, len(grid), max((len(r) for r in grid), default=1))
         requests.append({"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
-                                         "rows": styled_rows(grid, look.styles),
-                                         "fields": "userEnteredValue,userEnteredFormat"}})
+                                         "rows": value_rows(grid),
+                                         "fields": "userEnteredValue,userEnteredFormat.numberFormat"}})
+        requests += style_requests(sheet_id, look.styles)
         # No date format on empty date columns: Sheets recognises typed dates itself, and formatted empty
         # cells would come back, one by one, in every read.
         requests += _look_requests(sheet_id, look)

@@ -117,7 +117,7 @@ def cell_data(value: CellValue) -> dict[str, Any]:
 
 
 def rgb(hex_color: str) -> dict[str, float]:
-    return {name: int(hex_color[i:i + 2], 16) / 255 for name, i in (("red", 0), ("green", 2), ("blue", 4))}
+    return {name: round(int(hex_color[i:i + 2], 16) / 255, 4) for name, i in (("red", 0), ("green", 2), ("blue", 4))}
 
 
 STYLE_FORMATS: dict[StyleKind, dict[str, Any]] = {
@@ -135,32 +135,20 @@ STYLE_FORMATS: dict[StyleKind, dict[str, Any]] = {
 }
 
 
-def _merge(into: dict[str, Any], extra: dict[str, Any]) -> None:
-    for name, value in extra.items():
-        if isinstance(value, dict) and isinstance(into.get(name), dict):
-            _merge(into[name], value)
-        else:
-            into[name] = value
+def value_rows(grid: Grid) -> list[dict[str, Any]]:
+    """RowData holding the values of a grid; dates carry their date format."""
+    return [{"values": [cell_data(value) for value in row]} for row in grid]
 
 
-def styled_rows(grid: Grid, styles: tuple[CellStyle, ...] = ()) -> list[dict[str, Any]]:
-    """RowData for a whole tab: values with their formats, styles merged cell by cell."""
-    formats: dict[tuple[int, int], dict[str, Any]] = {}
+def style_requests(sheet_id: int, styles: tuple[CellStyle, ...]) -> list[dict[str, Any]]:
+    """One repeatCell per styled rectangle, setting only the format fields the style names, so that styles that
+    overlap (a percent column crossing a bold total row) add up."""
+    requests = []
     for style in styles:
-        for r in range(style.first_row, style.last_row + 1):
-            for c in range(style.first_col, style.last_col + 1):
-                _merge(formats.setdefault((r, c), {}), STYLE_FORMATS[style.kind])
-    width = max([len(row) for row in grid] + [c for _, c in formats], default=0)
-    height = max([len(grid)] + [r for r, _ in formats], default=0)
-    rows = []
-    for r in range(1, height + 1):
-        values = grid[r - 1] if r <= len(grid) else []
-        cells = []
-        for c in range(1, width + 1):
-            data = cell_data(values[c - 1] if c <= len(values) else None)
-            if (r, c) in formats:
-                fmt = data.setdefault("userEnteredFormat", {})
-                _merge(fmt, formats[(r, c)])
-            cells.append(data)
-        rows.append({"values": cells})
-    return rows
+        fmt = STYLE_FORMATS[style.kind]
+        requests.append({"repeatCell": {
+            "range": grid_range(sheet_id, style.first_row, style.last_row, style.first_col - 1, style.last_col - 1),
+            "cell": {"userEnteredFormat": fmt},
+            "fields": ",".join(f"userEnteredFormat.{name}" for name in fmt),
+        }})
+    return requests

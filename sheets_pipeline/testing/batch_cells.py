@@ -28,15 +28,26 @@ def cell_mask(ctx: Context, fields: str | None) -> list[tuple[str, ...]]:
     return paths
 
 
+def prepare_sources(cells: list[dict], paths: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Complete the request's cells once (colour pairs, formula checks) before they are copied into the grid;
+    returns the mask with colour pairs completed."""
+    prefer_style = colors.touched(paths)
+    for cell in cells:
+        if cell.get("userEnteredFormat"):
+            colors.sync(cell["userEnteredFormat"], prefer_style=prefer_style)
+        value = cell.get("userEnteredValue")
+        if value and "formulaValue" in value and not str(value["formulaValue"]).startswith("="):
+            cell["userEnteredValue"] = {"stringValue": value["formulaValue"]}
+    return colors.paired_paths(paths)
+
+
 def write_cell(old: dict | None, source: dict | None, paths: list[tuple[str, ...]]) -> dict | None:
     """A cell after copying the masked members of `source` (absent members are cleared)."""
     new = fieldmask.update(old, source, paths)
     for key in READ_ONLY:
         new.pop(key, None)
-    if "userEnteredFormat" in new:
-        colors.sync(new["userEnteredFormat"], prefer_style=colors.touched(paths))
-        if not new["userEnteredFormat"]:
-            new.pop("userEnteredFormat")
+    if "userEnteredFormat" in new and not new["userEnteredFormat"]:
+        new.pop("userEnteredFormat")
     if "userEnteredValue" in new and not new["userEnteredValue"]:
         new.pop("userEnteredValue")
     if new.get("note") == "":
@@ -50,6 +61,7 @@ def write_cell(old: dict | None, source: dict | None, paths: list[tuple[str, ...
 def update_cells(ctx: Context, req: dict) -> None:
     paths = cell_mask(ctx, req.get("fields"))
     rows = req.get("rows", [])
+    paths = prepare_sources([c for row in rows for c in row.get("values", [])], paths)
     if "start" in req and "range" in req:
         raise ctx.fail("Only one of start or range may be specified.")
     if "range" in req:
@@ -82,14 +94,7 @@ def update_cells(ctx: Context, req: dict) -> None:
 
 
 def _store(sheet: model.Sheet, row: int, col: int, cell: dict | None) -> None:
-    if cell is not None and "userEnteredValue" in cell:
-        _check_value(cell["userEnteredValue"])
     sheet.set_cell(row, col, cell)
-
-
-def _check_value(value: dict) -> None:
-    if "formulaValue" in value and not str(value["formulaValue"]).startswith("="):
-        value["stringValue"] = value.pop("formulaValue")
 
 
 @handler("repeatCell")
@@ -97,6 +102,7 @@ def repeat_cell(ctx: Context, req: dict) -> None:
     paths = cell_mask(ctx, req.get("fields"))
     sheet, r1, c1, r2, c2 = ctx.bounds(req.get("range", {}))
     source = req.get("cell", {})
+    paths = prepare_sources([source], paths)
     memo: dict[int, dict | None] = {}
     for r in range(r1, r2):
         for c in range(c1, c2):
@@ -112,6 +118,7 @@ def append_cells(ctx: Context, req: dict) -> None:
     paths = cell_mask(ctx, req.get("fields"))
     sheet = ctx.sheet(req.get("sheetId", 0))
     rows = req.get("rows", [])
+    paths = prepare_sources([c for row in rows for c in row.get("values", [])], paths)
     start = sheet.last_row_with_data()
     width = max((len(row.get("values", [])) for row in rows), default=0)
     if start + len(rows) > sheet.row_count:

@@ -54,3 +54,19 @@ def _is_color_style(value: dict) -> bool:
 def touched(paths: list[tuple[str, ...]]) -> bool:
     """Did an update mask name a colour style (so the style wins over a stale legacy colour)?"""
     return any(step.endswith("ColorStyle") or step == "colorStyle" for path in paths for step in path)
+
+
+def paired_paths(paths: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """An update mask naming one half of a colour pair also updates the other half, as Google does."""
+    out = list(paths)
+    for path in paths:
+        last = path[-1]
+        if last.endswith("ColorStyle") or last == "colorStyle":
+            twin = path[:-1] + (last[: -len("Style")],)
+        elif _style_key(last):
+            twin = path[:-1] + (last + "Style",)
+        else:
+            continue
+        if twin not in out:
+            out.append(twin)
+    return out

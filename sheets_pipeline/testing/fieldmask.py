@@ -10,7 +10,6 @@ Both ``.`` and ``/`` separate path steps, parentheses group sub-selections.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 Tree = dict[str, Any]  # name -> Tree, or True for "everything below"
@@ -138,12 +137,16 @@ def wants(tree: Tree | bool | None, *names: str) -> Tree | bool | None:
 
 
 def update(target: dict | None, source: dict | None, mask_paths: list[tuple[str, ...]]) -> dict:
-    """Copy the masked members of `source` into a copy of `target`; a member absent in source is cleared."""
-    result = copy.deepcopy(target) if target else {}
+    """Copy the masked members of `source` into a copy of `target`; a member absent in source is cleared.
+
+    Copy-on-write: only the dicts along a masked path are copied, the rest is shared with `target` (stored
+    cells are never mutated in place, so sharing is safe and keeps a 10,000-row write fast). Values taken
+    from `source` are shared too: the source is the parsed request, owned by the caller."""
+    result = dict(target) if target else {}
     source = source or {}
     for path in mask_paths:
         if path == ("*",):
-            return copy.deepcopy(source)
+            return dict(source)
         _copy_path(result, source, path)
     return result
 
@@ -163,15 +166,17 @@ def _copy_path(target: dict, source: dict, path: tuple[str, ...]) -> None:
             if src is _MISSING:
                 return
             nxt = {}
-            node[name] = nxt
+        else:
+            nxt = dict(nxt)  # copy on write: the old dict may be shared with a stored cell
+        node[name] = nxt
         node = nxt
     if src is _MISSING:
         node.pop(path[-1], None)
     elif path[-1] == "*" and isinstance(src, dict):
         node.clear()
-        node.update(copy.deepcopy(src))
+        node.update(src)
     else:
-        node[path[-1]] = copy.deepcopy(src)
+        node[path[-1]] = src
     _prune_empty(target, path[:-1])
 
 

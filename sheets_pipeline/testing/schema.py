@@ -70,11 +70,13 @@ def schemas() -> dict[str, dict]:
     return document()["schemas"]
 
 
+@functools.lru_cache(maxsize=None)
 def snake(name: str) -> str:
     """updateSheetProperties -> update_sheet_properties (proto field names appear in error paths)."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
+@functools.lru_cache(maxsize=None)
 def camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
@@ -113,14 +115,18 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _member_schema(schema: dict, name: str) -> tuple[str | None, dict | None]:
-    props = schema.get("properties", {})
-    if name in props:
-        return name, props[name]
-    alias = camel(name)
-    if alias in props:
-        return alias, props[alias]
-    return None, None
+@functools.lru_cache(maxsize=None)
+def _members(ref: str) -> dict[str, tuple[str, dict]]:
+    """Member lookup table of a schema: JSON name and proto (snake_case) alias -> (camelCase name, property)."""
+    table: dict[str, tuple[str, dict]] = {}
+    for name, prop in schemas()[ref].get("properties", {}).items():
+        table[name] = (name, prop)
+        table.setdefault(snake(name), (name, prop))
+    return table
+
+
+def _member_schema(ref: str, name: str) -> tuple[str | None, dict | None]:
+    return _members(ref).get(name, (None, None))
 
 
 def validate(value: Any, ref: str, path: str = "") -> list[Violation]:
@@ -132,13 +138,12 @@ def validate(value: Any, ref: str, path: str = "") -> list[Violation]:
 
 
 def _check_message(value: Any, ref: str, path: str, out: list[Violation]) -> None:
-    schema = schemas()[ref]
     if not isinstance(value, dict):
         out.append(Violation(path, f"Invalid value{_where(path)} (type.googleapis.com/google.apps.sheets.v4.{ref}), "
                                    f"{_json(value)}", False))
         return
     for key, member in value.items():
-        name, prop = _member_schema(schema, key)
+        name, prop = _member_schema(ref, key)
         if prop is None:
             out.append(Violation(path, f'Invalid JSON payload received. Unknown name "{key}"{_where(path)}: '
                                        "Cannot find field.", True))
@@ -150,6 +155,8 @@ def _check_message(value: Any, ref: str, path: str, out: list[Violation]) -> Non
 
 
 def _check_value(value: Any, prop: dict, path: str, owner: str, name: str, out: list[Violation]) -> None:
+    if isinstance(value, str) and prop.get("type") == "string" and "enum" not in prop and "format" not in prop:
+        return
     if "$ref" in prop:
         _check_message(value, prop["$ref"], path, out)
         return
@@ -258,12 +265,11 @@ def normalize(value: Any, ref: str) -> Any:
     """An accepted JSON message as Google stores it (see the module docstring)."""
     if not isinstance(value, dict):
         return value
-    schema = schemas()[ref]
     keep_defaults = ref in ONEOF_SCHEMAS
     presence = PRESENCE.get(ref, set())
     out: dict[str, Any] = {}
     for key, member in value.items():
-        name, prop = _member_schema(schema, key)
+        name, prop = _member_schema(ref, key)
         if prop is None or member is None:
             continue
         cleaned = _normalize_value(member, prop)
@@ -285,6 +291,8 @@ _DROP = _Drop()
 
 
 def _normalize_value(value: Any, prop: dict) -> Any:
+    if isinstance(value, (str, bool)) and "format" not in prop:
+        return value
     if "$ref" in prop:
         return normalize(value, prop["$ref"])
     kind, fmt = prop.get("type"), prop.get("format")
