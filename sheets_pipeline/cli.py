@@ -26,9 +26,9 @@ from .logs import logger, setup_logging
 from .model import Finding, column_letter
 from .new_sheet import new_spreadsheet
 from .report import FORMATS, render
-from .runner import EXIT_SOME_FAILED, Loop, store_for, sync_all, sync_pipeline
+from .runner import EXIT_SOME_FAILED, Loop, preflight, store_for, sync_all, sync_pipeline
 from .sync import Checked, SyncResult, insights, validate
-from .timing import Timing, timing_for
+from .timing import Timing, config_zone, timing_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -184,6 +184,7 @@ def sync_command(ctx: click.Context, target: str | None, every: bool, dry_run: b
             sys.exit(EXIT_SOME_FAILED)
         return
     pipeline = _pipeline(config, target)
+    preflight(pipeline)
     day = _today(pipeline.config, today) if today else None
     outcome = sync_pipeline(pipeline, store, today=day, dry_run=dry_run, output=output)
     if not outcome.ok:
@@ -319,6 +320,8 @@ def run_command(ctx: click.Context, names: tuple[str, ...], every: str | None, a
     pipelines = [_pipeline(config, name) for name in names] or config.pipeline_list()
     if not pipelines:
         raise UsageError("no pipelines configured: set `target`, or list `pipelines`, in the config")
+    for pipeline in pipelines:
+        preflight(pipeline)  # bad credentials: one line, exit 2, before the loop starts
     store = store_for(config)
     stop = threading.Event()
 
@@ -345,9 +348,7 @@ def _timing(config: Config, every: str | None, at: str | None) -> Timing:
             ScheduleSettings(at=at)
         except ValueError:
             raise UsageError(f"--at: '{at}' is not a time of day (use HH:MM)") from None
-    zone = ZoneInfo(config.timezone) if config.timezone else datetime.now().astimezone().tzinfo
-    assert zone is not None
-    return timing_for(config, zone, every, at)
+    return timing_for(config, config_zone(config), every, at)
 
 
 @main.command(name="cron")
@@ -364,8 +365,9 @@ def cron_command(ctx: click.Context, every: str | None, at: str | None, cron_log
     found = find_config_file(ctx.obj.get("config_path"))
     config_path = found.resolve() if found is not None else None
     service, timer = systemd_units(timing, config_path, Path.cwd())
+    cron_text = crontab(timing, config_path, Path(cron_log))  # may refuse: before anything is printed
     click.echo("# --- crontab ---")
-    click.echo(crontab(timing, config_path, Path(cron_log)))
+    click.echo(cron_text)
     click.echo(f"# --- /etc/systemd/system/{UNIT_NAME}.service ---")
     click.echo(service)
     click.echo(f"# --- /etc/systemd/system/{UNIT_NAME}.timer ---")

@@ -37,7 +37,8 @@ def cron_schedule(timing: Timing) -> str:
         return f"{timing.at.minute} {timing.at.hour} * * *"
     seconds = int(timing.every.total_seconds())
     if seconds % 60:
-        raise UsageError("a period in seconds cannot be written for cron; use minutes, hours or days")
+        raise UsageError(f"every {seconds}s cannot be written as a crontab line (cron counts in minutes); use "
+                         "minutes, hours or days, the systemd timer or `sheets-pipeline run`")
     minutes = seconds // 60
     if minutes < 60 and 60 % minutes == 0:
         return f"*/{minutes} * * * *" if minutes > 1 else "* * * * *"

@@ -13,12 +13,13 @@ from types import FrameType
 from zoneinfo import ZoneInfo
 
 from .backends import open_backend
-from .config import Config, Pipeline
-from .errors import PipelineError
-from .lock import PipelineLock
+from .config import Config, Pipeline, backend_for_target
+from .errors import BackendError, PipelineError
+from .lock import PipelineBusy, PipelineLock
 from .logs import logger
 from .status import StatusStore, state_dir, target_slug
 from .sync import SyncResult, sync
+from .text import shorten
 from .timing import Timing
 
 FAILURE_BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
@@ -54,6 +55,15 @@ def _counts(result: SyncResult) -> dict[str, int]:
     }
 
 
+def preflight(pipeline: Pipeline) -> None:
+    """What can be checked before anything starts: Google credentials present and readable."""
+    config = pipeline.config
+    if (config.backend or backend_for_target(config.target)) == "gsheets":
+        from .backends.google_auth import check_credentials
+
+        check_credentials(config.google)
+
+
 def lock_for(store: StatusStore, pipeline: Pipeline) -> PipelineLock:
     target = pipeline.config.target or ""
     return PipelineLock(store.directory.parent / "locks" / f"{target_slug(target)}.lock", pipeline.name)
@@ -79,9 +89,15 @@ def sync_pipeline(pipeline: Pipeline, store: StatusStore, *, today: date | None 
     status = store.load(pipeline.name, target)
     status.pipeline, status.target, status.last_attempt = pipeline.name, target, moment.isoformat(timespec="seconds")
     try:
+        preflight(pipeline)
         with lock_for(store, pipeline):
             result = sync(open_backend(target, config, output), config, day, now=moment.replace(tzinfo=None))
-    except PipelineError as exc:
+    except PipelineBusy as exc:  # someone else is syncing it: not a failure of this pipeline
+        log.warning("%s: %s", pipeline.name, exc, extra={"pipeline": pipeline.name, "event": "busy"})
+        return PipelineOutcome(pipeline.name, False, str(exc), exc.exit_code)
+    except Exception as exc:  # noqa: BLE001 - one pipeline's failure, whatever it is, must not stop the others
+        if not isinstance(exc, PipelineError):
+            exc = BackendError(f"{target}: unexpected {exc.__class__.__name__}: {shorten(str(exc), 200)}")
         duration = round(time.monotonic() - started, 3)
         status.result, status.message, status.counts = "failed", str(exc), {}
         store.save(status)
@@ -145,7 +161,12 @@ class Loop:
             now = self.clock()
             if self.due[pipeline.name] > now:
                 continue
-            outcome = self.run_one(pipeline)
+            try:
+                outcome = self.run_one(pipeline)
+            except Exception as exc:  # noqa: BLE001 - the loop outlives any one sync
+                logger().error("%s: sync crashed: %s", pipeline.name, exc.__class__.__name__,
+                               extra={"pipeline": pipeline.name, "event": "sync_crashed"})
+                outcome = PipelineOutcome(pipeline.name, False, exc.__class__.__name__, 5)
             outcomes.append(outcome)
             after = self.clock()
             regular = self.timing.next_run(after)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import datetime, time, timedelta, timezone, tzinfo
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .config import Config, parse_every
 
@@ -21,14 +24,18 @@ class Timing:
         return self.every or DAY
 
     def next_run(self, after: datetime) -> datetime:
-        """The first run strictly after `after` (an aware datetime)."""
+        """The first run strictly after `after` (an aware datetime), compared as instants: wall-clock times of one
+        zone compare without their offsets, which is wrong across a DST change."""
+        instant = after.astimezone(timezone.utc)
         if self.every is not None:
-            return after + self.every
-        local = after.astimezone(self.zone)
-        candidate = datetime.combine(local.date(), self.at, tzinfo=self.zone)
-        if candidate <= local:
-            candidate = datetime.combine(local.date() + DAY, self.at, tzinfo=self.zone)
-        return candidate
+            return instant + self.every  # real elapsed time, whatever the clocks do
+        local = instant.astimezone(self.zone)
+        for day in (local.date() - DAY, local.date(), local.date() + DAY, local.date() + 2 * DAY):
+            # a time that does not exist that day (spring forward) resolves to the instant after the gap
+            candidate = datetime.combine(day, self.at, tzinfo=self.zone).astimezone(timezone.utc)
+            if candidate > instant:
+                return candidate.astimezone(self.zone)
+        raise AssertionError("unreachable: a daily time comes within two days")
 
     def due_at_start(self, last_success: datetime | None, now: datetime) -> bool:
         """At start, sync at once when the last successful sync is older than one period (or never was)."""
@@ -54,3 +61,29 @@ def timing_for(config: Config, zone: tzinfo, every: str | None = None, at: str |
     hours, minutes = (at or config.schedule.at).split(":")
     return Timing(zone=zone, at=time(int(hours), int(minutes)),
                   every=parse_every(chosen_every) if chosen_every else None)
+
+
+def local_zone() -> tzinfo:
+    """The machine's time zone by its IANA name (what cron and systemd understand), UTC when unknown."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        link = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in link:
+            candidates.append(link.split("zoneinfo/", 1)[1])
+    except OSError:
+        pass
+    try:
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    except OSError:
+        pass
+    for name in candidates:
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return ZoneInfo("UTC")
+
+
+def config_zone(config: Config) -> tzinfo:
+    return ZoneInfo(config.timezone) if config.timezone else local_zone()

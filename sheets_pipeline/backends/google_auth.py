@@ -82,6 +82,24 @@ def google_client(settings: GoogleSettings, policy: RetryPolicy | None = None) -
     return client
 
 
+def check_credentials(settings: GoogleSettings) -> None:
+    """Fail early, with one clear line, when the configured credentials cannot be used (no network needed)."""
+    if settings.api_endpoint:
+        return
+    path = credentials_path(settings)
+    if path is not None:
+        info = _read_json(path, "credentials")
+        if info.get("type") not in ("service_account", "authorized_user") and "installed" not in info \
+                and "web" not in info:
+            raise ConfigError(f"credentials {path}: neither a service-account key nor an OAuth client file")
+        return
+    if settings.oauth_client:
+        _read_json(Path(settings.oauth_client).expanduser(), "OAuth client")
+        return
+    raise ConfigError("no Google credentials: set google.credentials (a service-account JSON) or "
+                      f"{CREDENTIALS_ENV}, or google.oauth_client for the desktop sign-in")
+
+
 def _credentials(settings: GoogleSettings) -> Any:
     from google.oauth2 import credentials as user_credentials
     from google.oauth2 import service_account

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import google.auth.exceptions
 import gspread
+import requests
 from gspread.exceptions import APIError
 from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
 
@@ -123,6 +125,11 @@ class GSheetsBackend:
     def _call(self, what: str, func: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except google.auth.exceptions.GoogleAuthError as exc:
+            raise BackendError(f"Google sign-in failed ({exc.__class__.__name__}); check the credentials and the "
+                               "network") from None
+        except requests.RequestException as exc:
+            raise BackendError(f"{what}: Google Sheets unreachable ({exc.__class__.__name__})") from None
         except APIError as exc:
             status = exc.response.status_code
             if status == 404:
