@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 from typing import Literal, Union
 
@@ -58,6 +59,11 @@ class Columns:
     index: dict[str, int]
     headers: dict[str, str]  # field -> header text as the sheet spells it
     width: int
+
+    @cached_property
+    def content_positions(self) -> list[int]:
+        """Columns whose content makes a row a lead."""
+        return [self.index[name] for name in CONTENT_FIELDS if name in self.index]
 
     def has(self, name: str) -> bool:
         return name in self.index
@@ -242,9 +248,15 @@ def _parse_term(lead: Lead, name: str, terms: TermList) -> Term | None:
 def parse_lead(row_number: int, row: Sequence[CellValue], columns: Columns, lists: PipelineLists,
                date_order: str, decimal_comma: bool = False) -> Lead | None:
     """One sheet row as a Lead, or None for a blank row. Value problems become findings on the lead."""
-    raw = {name: (row[i] if i < len(row) else None) for name, i in columns.index.items()}
-    if all(_is_blank(raw.get(name)) for name in CONTENT_FIELDS):
+    width = len(row)
+    for i in columns.content_positions:  # the hot path: most rows of a big sheet are leads, many are blank
+        if i < width:
+            value = row[i]
+            if value is not None and (type(value) is not str or value.strip()):
+                break
+    else:
         return None
+    raw = {name: (row[i] if i < width else None) for name, i in columns.index.items()}
     lead = Lead(row=row_number, raw=raw)
     lead.id = lead.text("id")
     lead.lead = lead.text("lead")
@@ -275,6 +287,9 @@ def parse_lead(row_number: int, row: Sequence[CellValue], columns: Columns, list
             lead.follow_ups = int(count)
     for name in DATE_FIELDS + ("next_follow_up",):
         cell = raw.get(name)
+        if cell is None or type(cell) is date:
+            lead.dates[name] = cell
+            continue
         if isinstance(cell, Formula):
             if name != "next_follow_up":
                 lead.flag(name, "warning", "holds a formula; its result is not read")

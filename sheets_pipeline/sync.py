@@ -226,9 +226,9 @@ def plan_sync(snapshot: Snapshot, config: Config, today: date, now: datetime | N
     if plan.history_tab not in snapshot.tabs:  # a workbook that `init` did not make: start its History
         plan.tabs[plan.history_tab] = [list(plan.history_headers), *plan.history]
         plan.history = []
-    desired_state = state_grid(State(new_state, checked.next_id))
-    if _normalized(desired_state) != _normalized(snapshot.tabs.get(STATE_TAB)):
-        plan.tabs[STATE_TAB] = desired_state
+    desired_state = State(new_state, checked.next_id)
+    if STATE_TAB not in snapshot.tabs or desired_state != state:
+        plan.tabs[STATE_TAB] = state_grid(desired_state)
         plan.hidden_tabs = frozenset({STATE_TAB})
     desired_lists = lists_grid(lists, config.language)
     if _normalized(desired_lists) != _normalized(snapshot.tabs.get(plan.lists_tab)):
