@@ -156,9 +156,9 @@ def parse_bounds(ref: str) -> Bounds | None:
         return None
     (ra, ca), (rb, cb) = start, end
     # A lone row number on one side and a lone column on the other ('1:A') is not a range.
-    if (ca is None and rb is None) or (ra is None and cb is None):
-        if not (ra is None and rb is None) and not (ca is None and cb is None):
-            return None
+    mixed = (ca is None and rb is None) or (ra is None and cb is None)
+    if mixed and not (ra is None and rb is None) and not (ca is None and cb is None):
+        return None
     r1, r2 = _side(ra, rb)
     c1, c2 = _side(ca, cb)
     return Bounds(r1, c1, r2, c2)

@@ -7,7 +7,8 @@ a request kind that has a reply type answers ``{"<kind>": {...}}`` (possibly emp
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import a1, errors, model, schema
 
@@ -99,6 +100,7 @@ def apply(book: model.Spreadsheet, ids: model.Ids, requests: list[dict]) -> tupl
         payload = schema.normalize(request[kinds[0]], _request_schema(kind))
         ctx = Context(work, ids, index, kind)
         result = fn(ctx, payload)
+        work.touch()  # the next sub-request must not see formula values computed before this one
         reply_schema = _reply_schema(kind)
         if reply_schema is None:
             replies.append({})
@@ -109,4 +111,4 @@ def apply(book: model.Spreadsheet, ids: model.Ids, requests: list[dict]) -> tupl
 
 def import_handlers() -> None:
     """Register the handlers (kept in small modules by theme)."""
-    from . import batch_cells, batch_dims, batch_sheets  # noqa: F401
+    from . import batch_cells, batch_dims, batch_extra, batch_move, batch_objects, batch_sheets  # noqa: F401

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import cellvalues, fieldmask, model, schema
+from . import cellvalues, fieldmask, model, schema, structure
 from .batch import Context, handler
 from .batch_sheets import _check_cell_limit
 
@@ -35,7 +35,7 @@ def insert_dimension(ctx: Context, req: dict) -> None:
     rows = sheet.row_count + (count if dimension == "ROWS" else 0)
     cols = sheet.column_count + (count if dimension == "COLUMNS" else 0)
     _check_cell_limit(ctx, sheet, rows, cols)
-    model.move_dimension(ctx.book, sheet, dimension, start, count, inherit)
+    structure.move_dimension(ctx.book, sheet, dimension, start, count, inherit)
 
 
 @handler("deleteDimension")
@@ -45,7 +45,7 @@ def delete_dimension(ctx: Context, req: dict) -> None:
         return
     if start == 0 and end >= _size(sheet, dimension):
         raise ctx.fail(f"You can't delete all the {_label(dimension)} on the sheet.")
-    model.move_dimension(ctx.book, sheet, dimension, start, -(end - start))
+    structure.move_dimension(ctx.book, sheet, dimension, start, -(end - start))
 
 
 @handler("appendDimension")
@@ -58,7 +58,7 @@ def append_dimension(ctx: Context, req: dict) -> None:
     rows = sheet.row_count + (length if dimension == "ROWS" else 0)
     cols = sheet.column_count + (length if dimension == "COLUMNS" else 0)
     _check_cell_limit(ctx, sheet, rows, cols)
-    model.move_dimension(ctx.book, sheet, dimension, _size(sheet, dimension), length, True)
+    structure.move_dimension(ctx.book, sheet, dimension, _size(sheet, dimension), length, True)
 
 
 @handler("updateDimensionProperties")
@@ -69,7 +69,7 @@ def update_dimension_properties(ctx: Context, req: dict) -> None:
     fields = req.get("fields")
     if not fields:
         raise ctx.fail("At least one field must be specified in 'fields'.")
-    paths = fieldmask.paths(fields)
+    paths = fieldmask.paths(fields, spaces=True)
     problem = schema.mask_problem("DimensionProperties", paths)
     if problem:
         raise ctx.fail(f"Invalid field mask '{fields}': no such field '{problem}'.")
@@ -90,7 +90,7 @@ def _text_width(text: str) -> int:
     """Approximate pixel width of Arial 10 text plus the cell padding (1024 x 'A' -> 8691 px, as recorded)."""
     longest = max((sum(8.48 if ch in _WIDE else 3.5 if ch in " .,:;'!|il" else 6.7 for ch in line)
                    for line in text.split("\n")), default=0)
-    return int(round(longest + 7))
+    return round(longest + 7)
 
 
 @handler("autoResizeDimensions")

@@ -255,3 +255,28 @@ def python_of(effective: dict | None) -> Any:
     if "errorValue" in effective:
         return formatted(effective, None)
     return None
+
+
+def typed_cell(value: Any, locale: str, old: dict | None, raw: bool) -> dict | None:
+    """A cell after a value is written by the values API (RAW or USER_ENTERED); format kept, value replaced."""
+    plain_text = ((old or {}).get("userEnteredFormat", {}).get("numberFormat", {}).get("type") == "TEXT")
+    if raw:
+        entered, detected = raw_value(value), None
+    elif plain_text and isinstance(value, str):
+        # A cell formatted as plain text keeps what is typed as text (no formula, number or date parsing).
+        entered, detected = raw_value(value), None
+    else:
+        entered, detected = parse_user_entered(value, locale)
+    new = dict(old or {})
+    if entered is None:
+        new.pop("userEnteredValue", None)
+    else:
+        new["userEnteredValue"] = entered
+    if detected is not None:
+        fmt = dict(new.get("userEnteredFormat", {}))
+        current = fmt.get("numberFormat", {}).get("type")
+        # A cell already formatted as a date keeps its format when a date is typed into it.
+        if not (detected["type"] in ("DATE", "DATE_TIME", "TIME") and current in ("DATE", "DATE_TIME", "TIME")):
+            fmt["numberFormat"] = detected
+        new["userEnteredFormat"] = fmt
+    return new or None

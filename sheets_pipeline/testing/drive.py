@@ -65,7 +65,7 @@ def select(resource: dict, fields: str | None, default: tuple[str, ...]) -> dict
     if fields.strip() == "*":
         return resource
     try:
-        return fieldmask.apply(resource, fieldmask.parse(fields))
+        return fieldmask.apply(resource, fieldmask.parse(fields, spaces=True))
     except fieldmask.MaskError:
         raise errors.ApiError(400, f"Invalid field selection {fields}", drive_reason="invalidParameter",
                               drive_location="fields") from None
@@ -216,7 +216,7 @@ def list_files(files: list[File], params: dict) -> dict:
     if fields:
         out["files"] = [f.resource() for f in page]
         try:
-            return fieldmask.apply(out, fieldmask.parse(fields))
+            return fieldmask.apply(out, fieldmask.parse(fields, spaces=True))
         except fieldmask.MaskError:
             raise errors.ApiError(400, f"Invalid field selection {fields}", drive_reason="invalidParameter",
                                   drive_location="fields") from None

@@ -19,15 +19,16 @@ from __future__ import annotations
 import json
 import time
 import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Callable, Iterable
+from typing import Any, Self
 from urllib.parse import unquote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 
-from . import a1, batch_cells, cellvalues, errors, model, render, server
+from . import a1, batch_move, cellvalues, errors, model, render, server, structure
 from .service import Service
 
 GOOGLE_HOSTS = ("https://sheets.googleapis.com", "https://www.googleapis.com")
@@ -83,7 +84,7 @@ class SheetsEmulator:
         self.errors: list[str] = []  # unexpected exceptions inside the emulator (its bugs, or a callback's)
 
     # ------------------------------------------------------------ lifecycle
-    def start(self) -> "SheetsEmulator":
+    def start(self) -> SheetsEmulator:
         if self._server is None:
             self._server = server.Server(self._process)
             self._server.start()
@@ -94,10 +95,11 @@ class SheetsEmulator:
             self._server.stop()
             self._server = None
 
-    def __enter__(self) -> "SheetsEmulator":
-        return self.start()
+    def __enter__(self) -> Self:
+        self.start()
+        return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     @property
@@ -151,10 +153,12 @@ class SheetsEmulator:
             return book.id
 
     def _book(self, spreadsheet_id: str) -> model.Spreadsheet:
-        try:
-            return self.service.book(spreadsheet_id)
-        except errors.ApiError:
-            raise KeyError(f"No spreadsheet {spreadsheet_id!r} in the emulator") from None
+        """A spreadsheet as the test sees it (whatever the caller's access to it)."""
+        book = self.service.books.get(spreadsheet_id)
+        if book is None:
+            raise KeyError(f"No spreadsheet {spreadsheet_id!r} in the emulator")
+        book.today = self.service.today
+        return book
 
     def _sheet(self, book: model.Spreadsheet, tab: str) -> model.Sheet:
         sheet = book.sheet_by_title(tab)
@@ -188,6 +192,12 @@ class SheetsEmulator:
         with self.service.lock:
             return render.spreadsheet_resource(self._book(spreadsheet_id), include_grid_data)
 
+    def revoke_access(self, spreadsheet_id: str) -> None:
+        """The spreadsheet stays but is no longer shared with the caller: Sheets answers 403 PERMISSION_DENIED
+        ("The caller does not have permission"), Drive 404, as for a spreadsheet owned by someone else."""
+        with self.service.lock:
+            self.service.revoked.add(spreadsheet_id)
+
     @property
     def notifications(self) -> list[dict]:
         """Sharing e-mails Drive would have sent: {"file", "emailAddress", "role", "message"}."""
@@ -217,12 +227,12 @@ class SheetsEmulator:
 
     def insert_rows(self, spreadsheet_id: str, tab: str, before_row: int, count: int = 1) -> None:
         """Insert `count` empty rows above 1-based row `before_row` (they take the format of the row above)."""
-        self._edit(spreadsheet_id, tab, lambda book, sheet: model.move_dimension(
+        self._edit(spreadsheet_id, tab, lambda book, sheet: structure.move_dimension(
             book, sheet, "ROWS", before_row - 1, count, inherit_before=before_row > 1))
 
     def delete_rows(self, spreadsheet_id: str, tab: str, first_row: int, count: int = 1) -> None:
         """Delete `count` rows from 1-based row `first_row`."""
-        self._edit(spreadsheet_id, tab, lambda book, sheet: model.move_dimension(
+        self._edit(spreadsheet_id, tab, lambda book, sheet: structure.move_dimension(
             book, sheet, "ROWS", first_row - 1, -count))
 
     def sort_rows(self, spreadsheet_id: str, tab: str, column: int | str, ascending: bool = True,
@@ -233,7 +243,7 @@ class SheetsEmulator:
         def sort(book: model.Spreadsheet, sheet: model.Sheet) -> None:
             last = sheet.last_row_with_data()
             if last > header_rows:
-                batch_cells.sort_rows(book, sheet, header_rows, 0, last, sheet.column_count,
+                batch_move.sort_rows(book, sheet, header_rows, 0, last, sheet.column_count,
                                       [{"dimensionIndex": col,
                                         "sortOrder": "ASCENDING" if ascending else "DESCENDING"}])
 
@@ -300,11 +310,14 @@ class SheetsEmulator:
         with self.service.lock:
             n = self._count
             self._count += 1
-            if self._before is not None:
-                try:
-                    self._before(n, key, method, unquote(path))
-                except Exception:  # a failing callback is the test's bug: keep it visible
-                    self.errors.append(traceback.format_exc())
+        callback = self._before
+        if callback is not None:
+            # Outside the lock: the callback edits through the emulator's methods, which take it themselves.
+            try:
+                callback(n, key, method, unquote(path))
+            except Exception:  # noqa: BLE001 - a failing callback is the test's bug: keep it visible
+                self.errors.append(traceback.format_exc())
+        with self.service.lock:
             fault = self._take_fault(key)
             if fault is not None and fault.kind == "drop":
                 self._record(key, method, path, query, raw, None, 0)
@@ -319,7 +332,7 @@ class SheetsEmulator:
                     reply = server.dispatch(self.service, key, params, query, raw)
                 except errors.ApiError as exc:
                     reply = server.error_reply(key, exc)
-                except Exception:  # an emulator bug: answer 500 as Google would, and keep the trace
+                except Exception:  # noqa: BLE001 - an emulator bug: answer 500 as Google would, keep the trace
                     self.errors.append(traceback.format_exc())
                     reply = server.error_reply(key, errors.ApiError(500))
             pretty = (query.get("prettyPrint") or ["true"])[0].lower() != "false"
@@ -349,5 +362,5 @@ def _type_in(book: model.Spreadsheet, sheet: model.Sheet, r0: int, c0: int, rows
                 value = value.strftime("%Y-%m-%d %H:%M:%S")
             elif isinstance(value, date):
                 value = value.isoformat()
-            sheet.set_cell(r0 + i, c0 + j, batch_cells.typed_cell(value, locale, sheet.cell(r0 + i, c0 + j),
+            sheet.set_cell(r0 + i, c0 + j, cellvalues.typed_cell(value, locale, sheet.cell(r0 + i, c0 + j),
                                                                    raw=False))

@@ -19,11 +19,16 @@ class MaskError(ValueError):
     pass
 
 
-def parse(mask: str) -> Tree:
-    """'a,b(c,d/e),f.g' -> {'a': True, 'b': {'c': True, 'd': {'e': True}}, 'f': {'g': True}}."""
+def parse(mask: str, spaces: bool = False) -> Tree:
+    """'a,b(c,d/e),f.g' -> {'a': True, 'b': {'c': True, 'd': {'e': True}}, 'f': {'g': True}}.
+
+    Spaces are part of names unless `spaces` (Drive tolerates 'id, name'; the Sheets parser does not, and
+    then reports the path ' name' as unknown)."""
+    if spaces:
+        mask = mask.replace(" ", "")
     tree: Tree = {}
-    pos = _parse_list(mask.replace(" ", ""), 0, tree, top=True)
-    if pos != len(mask.replace(" ", "")):
+    pos = _parse_list(mask, 0, tree, top=True)
+    if pos != len(mask):
         raise MaskError(mask)
     return tree
 
@@ -43,7 +48,7 @@ def _parse_item(text: str, pos: int, into: Tree) -> int:
     names: list[str] = []
     while True:
         start = pos
-        while pos < len(text) and (text[pos].isalnum() or text[pos] in "_*@"):
+        while pos < len(text) and text[pos] not in ",()./":
             pos += 1
         if pos == start:
             raise MaskError(text)
@@ -104,7 +109,7 @@ def apply(obj: Any, tree: Tree | bool) -> Any:
     return out
 
 
-def paths(mask: str) -> list[tuple[str, ...]]:
+def paths(mask: str, spaces: bool = False) -> list[tuple[str, ...]]:
     """'userEnteredFormat(backgroundColor,textFormat),note' -> [('userEnteredFormat','backgroundColor'), ...]."""
     out: list[tuple[str, ...]] = []
 
@@ -115,7 +120,7 @@ def paths(mask: str) -> list[tuple[str, ...]]:
             else:
                 walk(sub, prefix + (name,))
 
-    walk(parse(mask), ())
+    walk(parse(mask, spaces), ())
     return out
 
 

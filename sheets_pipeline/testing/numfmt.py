@@ -46,7 +46,7 @@ def automatic(value: float) -> str:
     if magnitude >= 1e15 or magnitude < 1e-9:
         mantissa, exponent = f"{value:.2E}".split("E")
         return f"{mantissa}E{exponent[0]}{exponent[1:].lstrip('0').zfill(2)}"
-    digits = 10 - (int(math.floor(math.log10(magnitude))) + 1)
+    digits = 10 - (math.floor(math.log10(magnitude)) + 1)
     text = f"{value:.{max(digits, 0)}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
@@ -162,13 +162,12 @@ def _format_core(number: float, core: str) -> str:
     min_int = int_spec.count("0")
     max_dec, min_dec = len(dec_spec), dec_spec.count("0")
     exponent = 0
-    if exp_part:
-        if number != 0:
-            exponent = int(math.floor(math.log10(number)))
-            number = number / (10 ** exponent)
-            if round(number, max_dec) >= 10:
-                number /= 10
-                exponent += 1
+    if exp_part and number != 0:
+        exponent = math.floor(math.log10(number))
+        number = number / (10 ** exponent)
+        if round(number, max_dec) >= 10:
+            number /= 10
+            exponent += 1
     rounded = f"{number:.{max_dec}f}"
     int_text, _, dec_text = rounded.partition(".")
     if dec_text:

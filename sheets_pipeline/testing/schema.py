@@ -70,13 +70,13 @@ def schemas() -> dict[str, dict]:
     return document()["schemas"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def snake(name: str) -> str:
     """updateSheetProperties -> update_sheet_properties (proto field names appear in error paths)."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
@@ -115,7 +115,7 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _members(ref: str) -> dict[str, tuple[str, dict]]:
     """Member lookup table of a schema: JSON name and proto (snake_case) alias -> (camelCase name, property)."""
     table: dict[str, tuple[str, dict]] = {}

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import re
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from . import errors
@@ -153,7 +154,7 @@ def make_handler(process: Process) -> type[BaseHTTPRequestHandler]:
             # Headers and body go out in two writes: without TCP_NODELAY, Nagle + delayed ACKs cost 40 ms a request.
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by default
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
         def _body(self) -> bytes:

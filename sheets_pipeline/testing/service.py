@@ -7,9 +7,10 @@ failing request (a bad sub-request of a batchUpdate, a bad range in values.batch
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from . import a1, batch, cellvalues, drive, errors, fieldmask, model, render, schema, values_api
 from .batch_sheets import new_sheet_props
@@ -94,9 +95,12 @@ class Service:
         self.files: dict[str, drive.File] = {}
         self.today: date | None = None
         self.notifications: list[dict] = []
+        self.revoked: set[str] = set()  # spreadsheets that exist but are not shared with the caller
 
     # -- state helpers
     def book(self, spreadsheet_id: str) -> model.Spreadsheet:
+        if spreadsheet_id in self.revoked:
+            raise errors.ApiError(403, "The caller does not have permission")
         book = self.books.get(spreadsheet_id)
         file = self.files.get(spreadsheet_id)
         if book is None or (file is not None and file.trashed):
@@ -106,6 +110,7 @@ class Service:
 
     def commit(self, book: model.Spreadsheet) -> None:
         """Swap in a spreadsheet after a successful write; Drive metadata follows."""
+        book.touch()
         self.books[book.id] = book
         file = self.files.get(book.id)
         if file is not None:
@@ -211,7 +216,7 @@ class Service:
     # -- Drive endpoints
     def file(self, file_id: str) -> drive.File:
         file = self.files.get(file_id)
-        if file is None:
+        if file is None or file_id in self.revoked:  # Drive hides what the caller cannot see
             raise drive.not_found(file_id)
         return file
 
@@ -237,7 +242,8 @@ class Service:
         return Reply(200, drive.select(file.resource(), _one(query, "fields"), drive.DEFAULT_FILE_FIELDS))
 
     def files_list(self, query: dict[str, list[str]]) -> Reply:
-        return Reply(200, drive.list_files(list(self.files.values()), _single(query)))
+        visible = [f for f in self.files.values() if f.id not in self.revoked]
+        return Reply(200, drive.list_files(visible, _single(query)))
 
     def files_delete(self, file_id: str) -> Reply:
         self.file(file_id)
@@ -247,7 +253,7 @@ class Service:
 
     def files_update(self, file_id: str, query: dict[str, list[str]], body: dict) -> Reply:
         file = self.file(file_id)
-        if "name" in body and body["name"]:
+        if body.get("name"):
             file.name = body["name"]
             if file_id in self.books:
                 self.books[file_id].properties["title"] = body["name"]
@@ -289,7 +295,7 @@ class Service:
         self.file(file_id)
         body = {"kind": "drive#commentList", "comments": []}
         fields = _one(query, "fields")
-        return Reply(200, fieldmask.apply(body, fieldmask.parse(fields)) if fields else body)
+        return Reply(200, fieldmask.apply(body, fieldmask.parse(fields, spaces=True)) if fields else body)
 
     def permissions_create(self, file_id: str, query: dict[str, list[str]], body: dict) -> Reply:
         file = self.file(file_id)
@@ -308,7 +314,7 @@ class Service:
                 "permissions": [drive.permission_resource(p) for p in file.permissions]}
         fields = _one(query, "fields")
         if fields:
-            return Reply(200, fieldmask.apply(body, fieldmask.parse(fields)))
+            return Reply(200, fieldmask.apply(body, fieldmask.parse(fields, spaces=True)))
         body["permissions"] = [{k: p[k] for k in drive.DEFAULT_PERMISSION_FIELDS if k in p}
                                for p in body["permissions"]]
         return Reply(200, body)
@@ -376,23 +382,37 @@ def _mask(query: dict[str, list[str]]) -> fieldmask.Tree | None:
     try:
         tree = fieldmask.parse(fields)
     except fieldmask.MaskError:
-        raise errors.invalid("Request contains an invalid argument.") from None
-    if not _mask_ok(tree, "Spreadsheet"):
-        raise errors.invalid("Request contains an invalid argument.")
+        raise errors.invalid(f"Invalid field selection {fields}") from None
+    bad = _mask_problem(tree, "Spreadsheet", ())
+    if bad is not None:
+        raise errors.invalid(f"Error expanding 'fields' parameter. Cannot find matching fields for path '{bad}'.")
     return tree
 
 
-def _mask_ok(tree: fieldmask.Tree, ref: str) -> bool:
+def _mask_problem(tree: fieldmask.Tree, ref: str, prefix: tuple[str, ...]) -> str | None:
+    """The first path of a response mask that names nothing (Sheets does not ignore it: it is a 400)."""
     props = schema.schemas()[ref].get("properties", {})
     for name, sub in tree.items():
         if name == "*":
             continue
+        path = prefix + (name,)
         if name not in props:
-            return False
+            return ".".join(path + (_first_leaf(sub),) if sub is not True else path).rstrip(".")
         if sub is True:
             continue
         prop = props[name]
         child = prop.get("$ref") or prop.get("items", {}).get("$ref")
-        if child is None or not _mask_ok(sub, child):
-            return False
-    return True
+        if child is None:
+            return ".".join(path + (_first_leaf(sub),))
+        bad = _mask_problem(sub, child, path)
+        if bad is not None:
+            return bad
+    return None
+
+
+def _first_leaf(tree: Any) -> str:
+    if tree is True or not tree:
+        return ""
+    name, sub = next(iter(tree.items()))
+    rest = _first_leaf(sub)
+    return f"{name}.{rest}" if rest else name

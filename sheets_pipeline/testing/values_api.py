@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import a1, cellvalues, errors, model
-from .batch_cells import typed_cell
+from . import a1, cellvalues, errors, model, structure
 
 VALUE_RENDER = ("FORMATTED_VALUE", "UNFORMATTED_VALUE", "FORMULA")
 DATE_RENDER = ("SERIAL_NUMBER", "FORMATTED_STRING")
@@ -144,10 +143,11 @@ def write(book: model.Spreadsheet, sheet: model.Sheet, r0: int, c0: int, values:
             if value is None:
                 continue
             r, c = r0 + i, c0 + j
-            sheet.set_cell(r, c, typed_cell(value, locale, sheet.cell(r, c), raw))
+            sheet.set_cell(r, c, cellvalues.typed_cell(value, locale, sheet.cell(r, c), raw))
             rows_hit.add(r)
             cols_hit.add(c)
             cells += 1
+    book.touch()
     out: dict[str, Any] = {}
     if height and width:
         out["updatedRange"] = a1.format_range(sheet.title, r0, c0, r0 + height, c0 + width)
@@ -181,10 +181,18 @@ def _limit(bounds: a1.Bounds, text: str) -> tuple[int | None, int | None]:
     return bounds.r2, bounds.c2
 
 
+def _check_requested(sheet: model.Sheet, bounds: a1.Bounds) -> None:
+    """A requested range past the grid is refused with that range (Google: "Range ('X'!A1001) exceeds...")."""
+    r1, c1, r2, c2 = model.clamp(sheet, bounds)
+    if r1 >= sheet.row_count or c1 >= sheet.column_count or r2 > sheet.row_count or c2 > sheet.column_count:
+        raise _grid_error(sheet, r1, c1, r2, c2)
+
+
 def update(work: model.Spreadsheet, text: str, params: dict, body: dict) -> dict:
     raw = _input_option(params.get("valueInputOption"))
     sheet, bounds = resolve(work, text)
     _check_body_range(work, text, body)
+    _check_requested(sheet, bounds)
     values = _matrix(body)
     result = write(work, sheet, bounds.r1 or 0, bounds.c1 or 0, values, raw, _limit(bounds, text), text)
     return _finish(work, result, params)
@@ -207,6 +215,7 @@ def batch_update(work: model.Spreadsheet, body: dict) -> dict:
         if not text:
             raise errors.invalid("Invalid data[0]: range must be specified.")
         sheet, bounds = resolve(work, text)
+        _check_requested(sheet, bounds)
         result = write(work, sheet, bounds.r1 or 0, bounds.c1 or 0, _matrix(item), raw, _limit(bounds, text), text)
         sheet_id, r_hit, c_hit = result["_hits"]
         rows |= {(sheet_id, r) for r in r_hit}
@@ -273,9 +282,8 @@ def append(work: model.Spreadsheet, text: str, params: dict, body: dict) -> dict
         r0, c0 = table[2], table[1]
     height = len(values)
     width = max((len(row) for row in values), default=0)
-    if option == "INSERT_ROWS" and height:
-        if r0 < sheet.row_count:
-            model.move_dimension(work, sheet, "ROWS", r0, height, inherit_before=r0 > 0)
+    if option == "INSERT_ROWS" and height and r0 < sheet.row_count:
+        structure.move_dimension(work, sheet, "ROWS", r0, height, inherit_before=r0 > 0)
     # Appending past the end of the sheet grows it, whatever the insert option.
     if r0 + height > sheet.row_count:
         sheet.resize(rows=r0 + height)

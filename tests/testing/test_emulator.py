@@ -300,6 +300,64 @@ def test_charts_filters_borders_and_paste(emu, http, sid):
     assert "charts" not in emu.spreadsheet(sid, False)["sheets"][0]
 
 
+def test_dimension_and_range_requests(emu, http, sid):
+    reply = batch(http, sid,
+                  {"insertDimension": {"range": {"sheetId": 0, "dimension": "COLUMNS", "startIndex": 1, "endIndex": 2}}},
+                  {"appendDimension": {"sheetId": 0, "dimension": "ROWS", "length": 5}},
+                  {"updateDimensionProperties": {"range": {"sheetId": 0, "dimension": "COLUMNS", "startIndex": 0,
+                                                           "endIndex": 1}, "properties": {"pixelSize": 150},
+                                                 "fields": "pixelSize"}},
+                  {"autoResizeDimensions": {"dimensions": {"sheetId": 0, "dimension": "COLUMNS", "startIndex": 2,
+                                                           "endIndex": 3}}},
+                  {"appendCells": {"sheetId": 0, "fields": "userEnteredValue",
+                                   "rows": [{"values": [{"userEnteredValue": {"stringValue": "L-4"}}]}]}},
+                  {"insertRange": {"range": {"sheetId": 0, "startRowIndex": 1, "endRowIndex": 2, "startColumnIndex": 0,
+                                             "endColumnIndex": 1}, "shiftDimension": "ROWS"}},
+                  {"deleteRange": {"range": {"sheetId": 0, "startRowIndex": 1, "endRowIndex": 2, "startColumnIndex": 0,
+                                             "endColumnIndex": 1}, "shiftDimension": "ROWS"}},
+                  {"duplicateSheet": {"sourceSheetId": 0, "newSheetName": "Backup"}},
+                  {"updateSpreadsheetProperties": {"properties": {"title": "Renamed"}, "fields": "title"}},
+                  {"deleteDimension": {"range": {"sheetId": 0, "dimension": "ROWS", "startIndex": 2, "endIndex": 3}}})
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["replies"][7]["duplicateSheet"]["properties"]["title"] == "Backup"
+    assert emu.values(sid, "Pipeline") == [["ID", None, "Lead", "Stage", "Amount"], ["L-1", None, "Acme", "New", 10.0],
+                                          ["L-3", None, "Cedar", "Lost", 5.0], ["L-4"]]
+    assert emu.values(sid, "Backup")[2][0] == "L-2"
+    grid = http.get(f"{SHEETS}/{sid}", params={"ranges": "Pipeline!A1:C1", "fields": "sheets(properties(gridProperties"
+                                               "(rowCount,columnCount)),data(columnMetadata))"}).json()["sheets"][0]
+    assert grid["properties"]["gridProperties"] == {"rowCount": 1004, "columnCount": 27}
+    sizes = [m["pixelSize"] for m in grid["data"][0]["columnMetadata"]]
+    assert sizes[0] == 150 and sizes[1] == 100 and sizes[2] != 100
+    assert http.get(f"{DRIVE}/{sid}").json()["name"] == "Renamed"
+    reply = batch(http, sid, {"deleteDimension": {"range": {"sheetId": 0, "dimension": "ROWS", "startIndex": 0,
+                                                            "endIndex": 1004}}})
+    assert reply.json()["error"]["message"] == ("Invalid requests[0].deleteDimension: You can't delete all the rows "
+                                                "on the sheet.")
+
+
+def test_named_and_protected_range_updates(emu, http, sid):
+    replies = batch(http, sid, {"addNamedRange": {"namedRange": {"name": "Leads", "range": {"sheetId": 0}}}},
+                    {"addProtectedRange": {"protectedRange": {"range": {"sheetId": 0, "startRowIndex": 0,
+                                                                        "endRowIndex": 1},
+                                                              "description": "header"}}}).json()["replies"]
+    named = replies[0]["addNamedRange"]["namedRange"]["namedRangeId"]
+    protected = replies[1]["addProtectedRange"]["protectedRange"]["protectedRangeId"]
+    reply = batch(http, sid, {"updateNamedRange": {"namedRange": {"namedRangeId": named, "name": "AllLeads"},
+                                                   "fields": "name"}},
+                  {"updateProtectedRange": {"protectedRange": {"protectedRangeId": protected, "warningOnly": True},
+                                            "fields": "warningOnly"}})
+    assert reply.status_code == 200, reply.text
+    sheet = emu.spreadsheet(sid, False)
+    assert sheet["namedRanges"][0]["name"] == "AllLeads"
+    assert sheet["sheets"][0]["protectedRanges"][0]["warningOnly"] is True
+    assert http.get(f"{SHEETS}/{sid}/values/AllLeads").json()["range"] == "Pipeline!A1:Z1000"
+    bad = batch(http, sid, {"addNamedRange": {"namedRange": {"name": "A1", "range": {"sheetId": 0}}}})
+    assert bad.status_code == 400
+    assert batch(http, sid, {"deleteNamedRange": {"namedRangeId": named}},
+                 {"deleteProtectedRange": {"protectedRangeId": protected}}).status_code == 200
+    assert "namedRanges" not in emu.spreadsheet(sid, False)
+
+
 def test_include_spreadsheet_in_response(http, sid):
     reply = batch(http, sid, {"addSheet": {"properties": {"title": "X"}}}, includeSpreadsheetInResponse=True,
                   responseRanges=["Pipeline!A1:B1"], responseIncludeGridData=True)
@@ -514,6 +572,14 @@ def test_drive_files_and_permissions(emu, client, http):
     assert http.get(f"{SHEETS}/{file_id}").status_code == 404
     missing = http.get(f"{DRIVE}/{file_id}").json()
     assert missing["error"]["code"] == 404 and missing["error"]["message"] == f"File not found: {file_id}."
+
+
+def test_revoked_access_is_403_for_sheets_and_404_for_drive(emu, http, sid):
+    emu.revoke_access(sid)
+    assert http.get(f"{SHEETS}/{sid}").json() == {"error": {
+        "code": 403, "message": "The caller does not have permission", "status": "PERMISSION_DENIED"}}
+    assert http.get(f"{DRIVE}/{sid}").status_code == 404
+    assert emu.values(sid, "Lists")[0] == ["Stage"]  # the test still sees it
 
 
 def test_spreadsheets_create_with_tabs_and_data(emu, http):
