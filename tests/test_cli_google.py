@@ -18,6 +18,7 @@ TODAY = ["--today", "2026-12-04"]
 def emu():
     with SheetsEmulator() as emulator:
         yield emulator
+        assert emulator.errors == []  # the emulator itself never failed: every answer was a real one
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ LETTER = {name: chr(65 + i) for i, name in enumerate(FIELDS)}
 def emu():
     with SheetsEmulator() as emulator:
         yield emulator
+        assert emulator.errors == []  # the emulator itself never failed: every answer was a real one
 
 
 @pytest.fixture
