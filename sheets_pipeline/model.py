@@ -146,11 +146,11 @@ def find_columns(grid: Grid, language: str = "en") -> Columns:
             continue
         if name in index:
             raise SheetError(
-                f"Pipeline tab: column '{value.strip()}' appears twice "
+                f"Pipeline tab: column '{shorten(value)}' appears twice "
                 f"({column_letter(index[name])} and {column_letter(c)}); rename or remove one"
             )
         index[name] = c
-        headers[name] = value.strip()
+        headers[name] = " ".join(value.split())  # one line, however the header cell wraps
     missing = [name for name in REQUIRED_FIELDS if name not in index]
     if missing:
         vocab = vocabulary()
