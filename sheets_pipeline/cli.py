@@ -239,10 +239,11 @@ def _summary(where: str, result: SyncResult, dry_run: bool) -> str:
         parts.append("already in sync, nothing to write")
     else:
         verb = "would write" if dry_run else "wrote"
-        detail = [f"{counts[k]} {label}" for k, label in (
-            ("id", "IDs"), ("created", "created dates"), ("first_contact", "first-contact dates"),
-            ("closed", "closed dates"), ("outcome", "auto-closed"), ("next_follow_up", "follow-up dates"),
-            ("flags", "flags")) if counts[k]]
+        detail = [f"{counts[k]} {one if counts[k] == 1 else many}" for k, one, many in (
+            ("id", "ID", "IDs"), ("created", "created date", "created dates"),
+            ("first_contact", "first-contact date", "first-contact dates"), ("closed", "closed date", "closed dates"),
+            ("outcome", "auto-closed", "auto-closed"), ("next_follow_up", "follow-up date", "follow-up dates"),
+            ("flags", "flag", "flags")) if counts[k]]
         parts.append(f"{verb} {cells} cell{'s' if cells != 1 else ''}" + (f" ({', '.join(detail)})" if detail else ""))
         if counts["history"]:
             parts.append(f"{counts['history']} history row{'s' if counts['history'] != 1 else ''}")
