@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import date, datetime
-from typing import Literal, Union
+from typing import Any, Literal, Union
 
 from .dates import DateParseError, parse_date
 from .errors import MissingColumnError, SheetError
@@ -176,9 +176,20 @@ class Lead:
     follow_ups: int = 0
     dates: dict[str, date | None] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    stamped: dict[str, Any] = field(default_factory=dict)  # values this sync writes, over `raw`
+
+    def apply(self, stamps: dict[str, Any], outcome: Term | None = None) -> None:
+        """See the lead with this sync's stamps (and auto-close) applied; `raw` keeps what the sheet holds."""
+        for name, value in stamps.items():
+            self.stamped[name] = value
+            if isinstance(value, date):
+                self.dates[name] = value
+        if outcome is not None:
+            self.outcome = outcome
+            self.stamped["outcome"] = outcome.label
 
     def text(self, name: str) -> str:
-        value = self.raw.get(name)
+        value = self.stamped[name] if name in self.stamped else self.raw.get(name)
         if value is None:
             return ""
         return value.strip() if type(value) is str else _cell_text(value).strip()

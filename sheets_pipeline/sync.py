@@ -96,9 +96,6 @@ def check_snapshot(snapshot: Snapshot, config: Config, today: date) -> Checked:
     lists = build_lists(config, read_lists_tab(lists_tab) if lists_tab else None)
     sheet_findings = [Finding(None, None, "warning", message) for message in lint_lists(lists)]
     parsed = parse_pipeline(snapshot.tabs[pipeline], lists, config.effective_date_order, config.language)
-    for lead in parsed.leads:
-        check_lead(lead, lists, today)
-    check_duplicates(parsed.leads)
     state = read_state(snapshot.tabs.get(STATE_TAB))
     number = next_id_number([lead.id for lead in parsed.leads] + list(state.leads), config.id_prefix, state.next_id)
     new_ids: list[str | None] = []
@@ -109,7 +106,13 @@ def check_snapshot(snapshot: Snapshot, config: Config, today: date) -> Checked:
             new_id = format_id(config.id_prefix, number)
             number += 1
         new_ids.append(new_id)
-        derived.append(derive(lead, lists, config, today, new_id))
+        result = derive(lead, lists, config, today, new_id)
+        derived.append(result)
+        # The rules judge the lead as it will be once this sync is written, so that the next sync, which reads
+        # those stamps, finds the same problems and rewrites no flag.
+        lead.apply(result.stamps, result.outcome if result.auto_closed else None)
+        check_lead(lead, lists, today)
+    check_duplicates(parsed.leads)
     return Checked(lists=lists, sheet=parsed, sheet_findings=sheet_findings, tab_names=tab_names, state=state,
                    derived=derived, new_ids=new_ids, next_id=number)
 

@@ -23,13 +23,13 @@ import random
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter
 
@@ -58,6 +58,9 @@ TEXT_COLUMNS = ("id", "lead", "contact", "email", "owner", "notes")
 CI = settings(
     deadline=None,
     database=None,  # no .hypothesis/ folder left in the checkout
+    # No shrinking: on these sheets it takes minutes, and the file must stay under a minute in CI. A failure is
+    # reported with the generated sheet as is (its notes say which rows are bad and how the header is broken).
+    phases=[Phase.explicit, Phase.generate],
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example,
                            HealthCheck.function_scoped_fixture],
 )
@@ -145,11 +148,13 @@ def term_values(name: str) -> st.SearchStrategy:
     )
 
 
+near_today = st.integers(-400, 60).map(lambda days: TODAY + timedelta(days=days))  # dates that interact
 serials = st.one_of(st.integers(18264, 91311), st.floats(18264, 91311))  # 1950-01-01 .. 2149-12-31
 bad_date_numbers = st.one_of(st.integers(-10**9, 1000), st.integers(3_000_000, 10**15),
                              st.floats(-1e12, 1000.0), st.floats(3e6, 1e300))
 date_values = st.one_of(
     tagged(blank, "good"), tagged(blank, "good"),
+    tagged(near_today, "good"), tagged(near_today, "good"), tagged(near_today.map(date.isoformat), "good"),
     tagged(st.dates(), "good"), tagged(st.datetimes(), "good"), tagged(st.dates().map(date.isoformat), "good"),
     tagged(serials, "good"),
     tagged(digit_free_text, "bad"), tagged(st.booleans(), "bad"), tagged(bad_date_numbers, "bad"),
@@ -180,7 +185,36 @@ FIELD_VALUES: dict[str, st.SearchStrategy] = {
     "next_follow_up": tagged(any_value, "any"),
     "flags": tagged(any_value, "any"),
 }
-rows_of_values = st.fixed_dictionaries(FIELD_VALUES)
+random_rows = st.fixed_dictionaries(FIELD_VALUES)
+
+
+def _story_term(name: str) -> st.SearchStrategy:
+    return tagged(st.one_of(blank, blank, _variants(TERM_LABELS[name])), "good")
+
+
+# a lead as people keep them (valid terms, dates around today, a few follow-ups): the rules and stamps interact
+story_rows = st.fixed_dictionaries({
+    **{name: text_values for name in TEXT_COLUMNS},
+    **{name: _story_term(name) for name in TERM_COLUMNS},
+    "stage": tagged(_variants(TERM_LABELS["stage"]), "good"),
+    **{name: tagged(st.one_of(blank, near_today, near_today), "good") for name in DATE_COLUMNS},
+    "value": tagged(st.one_of(blank, st.integers(0, 10**6)), "good"),
+    "follow_ups": tagged(st.one_of(blank, st.integers(0, 5)), "good"),
+    "next_follow_up": tagged(any_value, "any"),
+    "flags": tagged(any_value, "any"),
+})
+
+
+@st.composite
+def rows_of_values(draw) -> dict[str, tuple[Any, str]]:
+    """Half the rows are anything at all; the other half are plausible leads with up to three odd cells."""
+    if draw(st.booleans()):
+        return draw(random_rows)
+    row = draw(story_rows)
+    noise = draw(random_rows)
+    for name in draw(st.sets(st.sampled_from(FIELDS), max_size=3)):
+        row[name] = noise[name]
+    return row
 
 # --- sheets ------------------------------------------------------------------------------------------------------
 
@@ -221,7 +255,7 @@ custom_header = st.one_of(st.none(), st.just(""), digit_text, st.just(MERGED))
 
 
 @st.composite
-def sheets(draw, max_rows: int = 12, broken_ok: bool = True, text_only_dates: bool = False) -> Sheet:
+def sheets(draw, max_rows: int = 12, broken_ok: bool = True) -> Sheet:
     broken = draw(st.sampled_from([None, None, None, "missing", "duplicate"])) if broken_ok else None
     fields = [f for f in FIELDS if f in REQUIRED or draw(st.booleans())]
     columns = [Column("field", f) for f in fields]
@@ -255,15 +289,13 @@ def sheets(draw, max_rows: int = 12, broken_ok: bool = True, text_only_dates: bo
         if kind == "blank":
             grid.append(draw(st.lists(blank, max_size=width + 2)))
             continue
-        values = draw(rows_of_values)
+        values = draw(rows_of_values())
         customs = [draw(st.tuples(any_value, st.just("any"))) for _ in range(width)]
         cells = [values[c.name] if c.kind == "field" else customs[i] for i, c in enumerate(columns)]
         if kind == "ragged":
             cells = cells[: draw(st.integers(0, width))]
         elif kind == "long":
             cells += [(v, "any") for v in draw(st.lists(any_value, min_size=1, max_size=3))]
-        if text_only_dates:
-            cells = [(v, t) for v, t in cells]
         grid.append([v for v, _ in cells])
         if any(tag == "bad" for _, tag in cells):
             bad_rows.add(len(grid))
@@ -290,6 +322,25 @@ def _same(a: Any, b: Any) -> bool:
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) < 120 else text[:117] + "..."
+
+
+def _change(old: Any, new: Any) -> str:
+    """Where two values differ, shown around the first difference."""
+    if not (isinstance(old, str) and isinstance(new, str)):
+        return f"{_short(old)} -> {_short(new)}"
+    at = next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
+    start = max(at - 30, 0)
+    return f"...{old[start:at + 90]!r} -> ...{new[start:at + 90]!r}"
+
+
+def _second_sync_writes(result) -> str:  # noqa: ANN001
+    plan = result.plan
+    parts = [f"{c.field} row {c.row}: {_change(c.old, c.new)}" for c in plan.cells[:4]]
+    parts += [f"tab {title} rewritten" for title in plan.tabs]
+    parts += ["History rows appended"] if plan.history else []
+    parts += ["dropdowns re-applied"] if plan.dropdowns is not None else []
+    parts += ["conditional formats re-applied"] if plan.pipeline_formats is not None else []
+    return "a second sync still writes: " + "; ".join(parts)
 
 
 def writable_columns(sheet: Sheet) -> tuple[set[int], set[int]]:
@@ -369,9 +420,7 @@ def check_on_memory(sheet: Sheet) -> None:
         render(figures, fmt)
     writes = backend.writes
     again = sync(backend, config, TODAY)
-    assert not again.changed, "a second sync still writes: " + "; ".join(
-        f"{c.field} row {c.row}: {_short(c.old)} -> {_short(c.new)}" for c in again.plan.cells[:5]) + \
-        (f"; tabs {sorted(again.plan.tabs)}" if again.plan.tabs else "") + (" + history" if again.plan.history else "")
+    assert not again.changed, _second_sync_writes(again)
     assert backend.writes == writes
 
 
@@ -384,7 +433,7 @@ def test_memory_sync_on_any_sheet(sheet):
 
 
 @settings(CI, max_examples=2)
-@given(st.lists(rows_of_values, min_size=5, max_size=20), st.integers(20_000, 30_000), st.integers(0, 2**32 - 1))
+@given(st.lists(rows_of_values(), min_size=5, max_size=20), st.integers(20_000, 30_000), st.integers(0, 2**32 - 1))
 def test_memory_sync_on_tens_of_thousands_of_rows(templates, count, seed):
     """One or two big sheets: rows drawn from generated templates, with blank and ragged rows between them."""
     rng = random.Random(seed)
@@ -434,6 +483,8 @@ def _xlsx_value(value: Any) -> Any:
     seconds, no dates before 1900-03-01 (Excel's calendar starts there)."""
     if isinstance(value, str) and not isinstance(value, Formula):
         return value.translate(_ILLEGAL_XML)[:32_767]
+    if isinstance(value, float) and abs(value) > 1e300:  # openpyxl writes 1.79e308 as 1.797693134862316e+308: inf
+        return math.copysign(1e300, value)
     if isinstance(value, datetime):
         value = value.replace(microsecond=0)
         return value if XLSX_DATES[0] <= value.date() <= XLSX_DATES[1] else value.replace(year=2000)
@@ -537,9 +588,7 @@ def test_xlsx_sync_on_any_sheet(tmp_path_factory, sheet):
     assert not silent, f"rows with a bad value but a blank Flags cell in the saved workbook: {silent}"
     synced = path.read_bytes()
     again = sync(XlsxBackend(path), sheet.config, TODAY)
-    assert not again.changed, "a second sync still writes: " + "; ".join(
-        f"{c.field} row {c.row}: {_short(c.old)} -> {_short(c.new)}" for c in again.plan.cells[:5]) + \
-        (f"; tabs {sorted(again.plan.tabs)}" if again.plan.tabs else "")
+    assert not again.changed, _second_sync_writes(again)
     assert path.read_bytes() == synced
 
 
