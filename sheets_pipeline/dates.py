@@ -82,7 +82,7 @@ def _parse_text(text: str, order: str) -> date:
         if order == "dmy":
             return _build(_year(c), int(b), int(a), stripped)
         raise DateParseError(f"'{stripped}' is not a year-month-day date")
-    if stripped.isdigit() and SERIAL_MIN <= int(stripped) <= SERIAL_MAX:
+    if stripped.isdigit() and len(stripped) <= 5 and SERIAL_MIN <= int(stripped) <= SERIAL_MAX:
         return from_serial(int(stripped))
     words = _WORDS.match(_ORDINAL.sub(r"\1", key(stripped)))
     if words:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any, Literal, Union
 
 from .dates import DateParseError, parse_date
@@ -157,7 +158,8 @@ def find_columns(grid: Grid, language: str = "en") -> Columns:
         names = ", ".join(f"'{vocab.label('columns', m, language)}'" for m in missing)
         plural = "s" if len(missing) > 1 else ""
         raise MissingColumnError(f"Pipeline tab: missing column{plural} {names} (header row {best_row + 1})")
-    return Columns(header_row=best_row + 1, index=index, headers=headers, width=len(row))
+    filled = [c for c, value in enumerate(row) if value is not None and not (isinstance(value, str) and not value.strip())]
+    return Columns(header_row=best_row + 1, index=index, headers=headers, width=max(filled, default=0) + 1)
 
 
 @dataclass(slots=True)
@@ -220,9 +222,14 @@ def _parse_number(value: CellValue, decimal_comma: bool = False) -> float:
     if isinstance(value, bool):
         raise ValueError
     if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            raise ValueError
         return float(value)
     if isinstance(value, str):
-        return float(_plain_number(_NUMBER_JUNK.sub("", value), decimal_comma))
+        number = float(_plain_number(_NUMBER_JUNK.sub("", value), decimal_comma))
+        if not math.isfinite(number):  # "nan", "inf": float() reads them, a deal value is never one
+            raise ValueError
+        return number
     raise ValueError
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -185,14 +184,21 @@ def check_duplicates(leads: Iterable[Lead]) -> None:
     for group in by_id.values():
         if len(group) > 1:
             for lead in group:
-                others = ", ".join(str(o.row) for o in group if o is not lead)
+                others = _rows(o.row for o in group if o is not lead)
                 lead.flag("id", "error", f"duplicate ID '{shorten(lead.id)}' (also row {others}): give each lead "
                           "its own ID (clear it and the next sync assigns one)")
     for group in by_email.values():
         if len(group) > 1:
             for lead in group:
-                others = ", ".join(str(o.row) for o in group if o is not lead)
+                others = _rows(o.row for o in group if o is not lead)
                 lead.flag("email", "warning", f"same email as row {others}")
+
+
+def _rows(rows: Iterable[int], shown: int = 5) -> str:
+    """'3, 7, 9' or, for many, '3, 7, 9, 12, 15 and 995 more': a flag stays readable and fits in a cell."""
+    listed = list(rows)
+    head = ", ".join(str(r) for r in listed[:shown])
+    return head + (f" and {len(listed) - shown} more" if len(listed) > shown else "")
 
 
 def duplicate_ids(leads: Iterable[Lead]) -> set[str]:
@@ -217,18 +223,15 @@ def check_lead(lead: Lead, lists: PipelineLists, today: date) -> None:
 
 # --- stamps, follow-ups, staleness ------------------------------------------------------------------------------
 
-_ID_NUMBER = re.compile(r"(\d+)$")
-
-
 def next_id_number(existing_ids: Iterable[str], prefix: str, floor: int = 1) -> int:
     """The next free number for `prefix`: above every ID in use and never below `floor` (IDs are not reused)."""
     highest = floor - 1
     folded_prefix = prefix.casefold()
     for identifier in existing_ids:
         if identifier.casefold().startswith(folded_prefix):
-            match = _ID_NUMBER.search(identifier[len(prefix):])
-            if match and identifier[len(prefix):].isdigit():
-                highest = max(highest, int(match.group(1)))
+            digits = identifier[len(prefix):]
+            if digits.isdigit() and len(digits) <= 9:  # a longer run of digits is no ID of ours
+                highest = max(highest, int(digits))
     return highest + 1
 
 

@@ -40,6 +40,7 @@ from .rules import (
 from .text import key
 
 SYNC_ATTEMPTS = 3
+MAX_CELL_TEXT = 32_000  # a cell holds 32,767 characters in Excel and 50,000 in Google Sheets
 ERROR_MARK = "✖"
 WARNING_MARK = "⚠"
 
@@ -124,7 +125,8 @@ def format_flags(lead: Lead, columns_label) -> str:  # noqa: ANN001 - a label lo
             if finding.severity == severity:
                 where = f"{columns_label(finding.field)}: " if finding.field else ""
                 parts.append(f"{mark} {where}{finding.message}")
-    return "; ".join(parts)
+    text = "; ".join(parts)
+    return text if len(text) <= MAX_CELL_TEXT else text[: MAX_CELL_TEXT - 1] + "…"
 
 
 def _same(old: CellValue, new: str | date | None, dates_as_serials: bool) -> bool:

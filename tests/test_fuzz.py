@@ -18,6 +18,7 @@ plus: the workbook always reopens, and a refused sync leaves the file byte for b
 from __future__ import annotations
 
 import copy
+import io
 import math
 import random
 import unicodedata
@@ -234,8 +235,13 @@ class Sheet:
     header_index: int  # 0-based row of the header
     columns: list[Column]
     broken: str | None  # None, "missing" or "duplicate": what is wrong with the header, on purpose
-    bad_rows: set[int] = field(default_factory=set)  # 1-based sheet rows holding a bad value
+    bad_cells: set[tuple[int, int]] = field(default_factory=set)  # (1-based row, 0-based column) of bad values
     config: Config = field(default_factory=Config)
+
+    @property
+    def bad_rows(self) -> set[int]:
+        """1-based sheet rows holding a bad value."""
+        return {r for r, _ in self.bad_cells}
 
     def column_of(self, name: str) -> int | None:
         return next((i for i, c in enumerate(self.columns) if c.kind == "field" and c.name == name), None)
@@ -283,7 +289,7 @@ def sheets(draw, max_rows: int = 12, broken_ok: bool = True) -> Sheet:
         grid.append(draw(st.lists(junk, max_size=width)))
     header_index = len(grid)
     grid.append([c.header for c in columns])
-    bad_rows: set[int] = set()
+    bad_cells: set[tuple[int, int]] = set()
     for _ in range(draw(st.integers(0, max_rows))):
         kind = draw(st.sampled_from(["lead"] * 6 + ["blank", "ragged", "long"]))
         if kind == "blank":
@@ -297,10 +303,9 @@ def sheets(draw, max_rows: int = 12, broken_ok: bool = True) -> Sheet:
         elif kind == "long":
             cells += [(v, "any") for v in draw(st.lists(any_value, min_size=1, max_size=3))]
         grid.append([v for v, _ in cells])
-        if any(tag == "bad" for _, tag in cells):
-            bad_rows.add(len(grid))
+        bad_cells |= {(len(grid), c) for c, (_, tag) in enumerate(cells) if tag == "bad"}
     config = Config(auto_close_stale=draw(st.booleans()), date_order=draw(st.sampled_from([None, "dmy", "mdy", "ymd"])))
-    return Sheet(grid, header_index, columns, broken, bad_rows, config)
+    return Sheet(grid, header_index, columns, broken, bad_cells, config)
 
 
 # --- the invariants ----------------------------------------------------------------------------------------------
@@ -379,6 +384,24 @@ def assert_bad_rows_flagged(sheet: Sheet, result, after: list[list[Any]]) -> Non
     assert not silent, f"rows with a bad value but a blank Flags cell after the sync: {silent[:10]}"
 
 
+CELL_LIMIT = 32_767  # characters in one cell: Excel's limit (Google's is 50,000)
+
+
+def assert_written_cells_fit(result, grid: list[list[Any]]) -> None:  # noqa: ANN001
+    """Each cell the worker writes fits in a spreadsheet cell: no longer than Excel's limit, or than the longest
+    cell people typed (copying a person's long Owner into the Summary is not the worker's doing)."""
+    limit = max([CELL_LIMIT] + [len(v) for row in grid for v in row if isinstance(v, str)])
+    plan = result.plan
+    too_long = [f"{c.field} row {c.row} ({len(c.new)} characters)" for c in plan.cells
+                if isinstance(c.new, str) and len(c.new) > limit]
+    for title, tab in plan.tabs.items():
+        too_long += [f"{title}!{get_column_letter(c + 1)}{r + 1} ({len(v)} characters)"
+                     for r, row in enumerate(tab) for c, v in enumerate(row) if isinstance(v, str) and len(v) > limit]
+    too_long += [f"History ({len(v)} characters)" for row in plan.history for v in row
+                 if isinstance(v, str) and len(v) > limit]
+    assert not too_long, f"cells written longer than {limit} characters: " + ", ".join(too_long[:5])
+
+
 def assert_one_line(exc: BaseException) -> None:
     message = str(exc)
     assert message.strip(), f"{type(exc).__name__} with an empty message"
@@ -393,31 +416,34 @@ def memory_backend(grid: list[list[Any]], config: Config) -> MemoryBackend:
     return backend
 
 
-def check_on_memory(sheet: Sheet) -> None:
+def check_on_memory(sheet: Sheet, thorough: bool = True) -> None:
+    """Every invariant on the memory backend. `thorough` adds a dry plan before the sync (it must be the plan the
+    sync writes) and the report in every format; big sheets skip both for time."""
     config = sheet.config
     grid = sheet.memory_grid()
     backend = memory_backend(grid, config)
     note(f"broken={sheet.broken} header row={sheet.header_index + 1} bad rows={sorted(sheet.bad_rows)} "
          f"auto_close={config.auto_close_stale} date_order={config.date_order}")
     try:
-        planned = plan_sync(backend.read(), config, TODAY)
+        planned = plan_sync(backend.read(), config, TODAY) if thorough else None
+        first = sync(backend, config, TODAY)
     except PipelineError as exc:
         assert isinstance(exc, SheetError), f"{type(exc).__name__} on a sheet: {exc}"
         assert_one_line(exc)
         assert sheet.broken, f"a sound header was refused: {exc}"
-        with pytest.raises(SheetError):
-            sync(backend, config, TODAY)
         assert backend.writes == 0 and backend.tabs["Pipeline"] == grid
         return
     assert not sheet.broken, f"a header with a {sheet.broken} required column was accepted"
-    first = sync(backend, config, TODAY)
-    assert first.plan.cells == planned.plan.cells  # the plan is a function of the snapshot
+    if planned is not None:
+        assert first.plan.cells == planned.plan.cells  # the plan is a function of the snapshot
     after = backend.tabs["Pipeline"]
+    assert_written_cells_fit(first, grid)
     assert_people_cells_unchanged(sheet, grid, after)
     assert_bad_rows_flagged(sheet, first, after)
-    figures = insights(backend, config, TODAY)
-    for fmt in FORMATS:
-        render(figures, fmt)
+    if thorough:
+        figures = insights(backend, config, TODAY)
+        for fmt in FORMATS:
+            render(figures, fmt)
     writes = backend.writes
     again = sync(backend, config, TODAY)
     assert not again.changed, _second_sync_writes(again)
@@ -432,15 +458,15 @@ def test_memory_sync_on_any_sheet(sheet):
     check_on_memory(sheet)
 
 
-@settings(CI, max_examples=2)
-@given(st.lists(rows_of_values(), min_size=5, max_size=20), st.integers(20_000, 30_000), st.integers(0, 2**32 - 1))
+@settings(CI, max_examples=1)
+@given(st.lists(rows_of_values(), min_size=5, max_size=20), st.integers(20_000, 25_000), st.integers(0, 2**32 - 1))
 def test_memory_sync_on_tens_of_thousands_of_rows(templates, count, seed):
-    """One or two big sheets: rows drawn from generated templates, with blank and ragged rows between them."""
+    """One big sheet: rows drawn from generated templates, with blank and ragged rows between them."""
     rng = random.Random(seed)
     columns = [Column("field", f, header) for f, header in zip(FIELDS, _standard_headers())]
     columns.append(Column("custom", None, "Custom 1"))
     grid: list[list[Any]] = [[c.header for c in columns]]
-    bad: set[int] = set()
+    bad: set[tuple[int, int]] = set()
     for i in range(count):
         roll = rng.random()
         if roll < 0.03:
@@ -448,15 +474,15 @@ def test_memory_sync_on_tens_of_thousands_of_rows(templates, count, seed):
             continue
         values = dict(rng.choice(templates))
         values["lead"] = (f"Lead {i}", "any")
-        if rng.random() < 0.5:
-            values["id"] = (None, "good")  # new leads: IDs handed out by the thousand
+        # IDs and emails as a real sheet has them: unique or blank (new leads: IDs handed out by the thousand)
+        values["id"] = (None, "good") if rng.random() < 0.5 else (f"X-{i:06d}", "good")
+        values["email"] = (None, "good") if rng.random() < 0.5 else (f"lead{i}@example.com", "good")
         cells = [values[f] for f in FIELDS] + [(f"custom {i}", "any")]
         if roll < 0.06:
             cells = cells[: rng.randrange(len(cells))]
         grid.append([v for v, _ in cells])
-        if any(tag == "bad" for _, tag in cells):
-            bad.add(len(grid))
-    check_on_memory(Sheet(grid, 0, columns, None, bad))
+        bad |= {(len(grid), c) for c, (_, tag) in enumerate(cells) if tag == "bad"}
+    check_on_memory(Sheet(grid, 0, columns, None, bad), thorough=False)
 
 
 def _standard_headers() -> list[str]:
@@ -565,12 +591,12 @@ def test_xlsx_sync_on_any_sheet(tmp_path_factory, sheet):
         assert not list(path.parent.glob("*.tmp")), "a temporary file was left beside the workbook"
     assert not sheet.broken, f"a header with a {sheet.broken} required column was accepted"
     assert_reopens(path)
+    assert_written_cells_fit(first, [[v for v, _ in row] for row in before])
     after = workbook_cells(path)
     wb = openpyxl.load_workbook(path)
     assert {str(r) for r in wb["Pipeline"].merged_cells.ranges} == \
-        {str(r) for r in openpyxl.load_workbook(io_bytes(before_bytes))["Pipeline"].merged_cells.ranges}
-    original = Sheet(sheet.grid, sheet.header_index, sheet.columns, None, sheet.bad_rows, sheet.config)
-    owned, stamps = writable_columns(original)
+        {str(r) for r in openpyxl.load_workbook(io.BytesIO(before_bytes))["Pipeline"].merged_cells.ranges}
+    owned, stamps = writable_columns(sheet)
     changed = []
     for r in range(max(len(before), len(after))):
         for c in range(max(len(before[r]) if r < len(before) else 0, len(after[r]) if r < len(after) else 0)):
@@ -581,10 +607,12 @@ def test_xlsx_sync_on_any_sheet(tmp_path_factory, sheet):
                 continue
             changed.append(f"{get_column_letter(c + 1)}{r + 1}: {_short(old)} -> {_short(new)}")
     assert not changed, "the sync changed cells people typed: " + "; ".join(changed[:10])
+    # a bad value is still bad once stored (dropping the control characters of '\x07' leaves a blank cell)
+    bad_rows = {r for r, c in sheet.bad_cells if not _blank(_xlsx_value(sheet.grid[r - 1][c]))}
     flagged = {f.row for f in first.checked.findings() if f.row is not None}
-    assert sheet.bad_rows <= flagged, f"rows with a bad value and no finding: {sorted(sheet.bad_rows - flagged)}"
+    assert bad_rows <= flagged, f"rows with a bad value and no finding: {sorted(bad_rows - flagged)}"
     flags = sheet.column_of("flags")
-    silent = [r for r in sorted(sheet.bad_rows) if _blank_cell(_cell(after, r - 1, flags))]
+    silent = [r for r in sorted(bad_rows) if _blank_cell(_cell(after, r - 1, flags))]
     assert not silent, f"rows with a bad value but a blank Flags cell in the saved workbook: {silent}"
     synced = path.read_bytes()
     again = sync(XlsxBackend(path), sheet.config, TODAY)
@@ -592,7 +620,84 @@ def test_xlsx_sync_on_any_sheet(tmp_path_factory, sheet):
     assert path.read_bytes() == synced
 
 
-def io_bytes(data: bytes):  # noqa: ANN201
-    import io
+# --- what the generators found, pinned down ------------------------------------------------------------------------
 
-    return io.BytesIO(data)
+def _lead_row(**values: Any) -> list[Any]:
+    return [values.get(name) for name in FIELDS]
+
+
+def _sync_twice(grid: list[list[Any]], config: Config | None = None):  # noqa: ANN202
+    config = config or Config()
+    backend = memory_backend(grid, config)
+    first = sync(backend, config, TODAY)
+    again = sync(backend, config, TODAY)
+    return first, again
+
+
+@pytest.mark.parametrize("lead", [
+    # First contact is stamped from Last contact, which is after the Closed date people typed
+    dict(lead="Acme", stage="Contacted", last_contact=date(2026, 11, 1), outcome="Lost",
+         loss_reason="Price too high", closed=date(2026, 10, 1)),
+    # Closed is stamped today, before a First contact typed in the future
+    dict(lead="Bolt", stage="Contacted", first_contact=date(2027, 1, 10), outcome="Won"),
+], ids=["first-contact-stamped-after-closed", "closed-stamped-before-future-first-contact"])
+def test_stamps_do_not_raise_new_flags_on_the_next_sync(lead):
+    first, again = _sync_twice([_standard_headers(), _lead_row(**lead)])
+    assert first.written
+    assert not again.changed, _second_sync_writes(again)
+
+
+def test_a_lead_auto_closed_as_stale_gets_its_final_flags_in_the_same_sync():
+    config = Config(auto_close_stale=True)
+    lead = _lead_row(lead="Acme", stage="Contacted", first_contact=date(2026, 9, 1), follow_ups=3,
+                     loss_reason="Price too high")
+    first, again = _sync_twice([_standard_headers(), lead], config)
+    assert first.counts["auto_closed"] == 1
+    assert not again.changed, _second_sync_writes(again)
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "Infinity", " inf € "])
+def test_a_value_that_is_not_a_finite_number_is_flagged(value):
+    first, _ = _sync_twice([_standard_headers(), _lead_row(lead="Acme", stage="New", value=value)])
+    assert any(f.field == "value" for f in first.checked.findings()), \
+        f"Value {value!r} was read as {first.checked.leads[0].value!r} without a finding"
+
+
+def test_an_email_shared_by_thousands_of_rows_keeps_each_flag_within_one_cell():
+    """People type '-' or 'n/a' for an unknown email: each duplicate's flag must still fit in a cell (and the
+    check must not be quadratic in the size of the group)."""
+    rows = [_standard_headers()] + [[] for _ in range(20_000)]  # leads further down: five-digit row numbers
+    rows += [_lead_row(lead=f"Lead {i}", stage="New", email="n/a") for i in range(5_000)]
+    result = plan_sync(memory_backend(rows, Config()).read(), Config(), TODAY)
+    assert_written_cells_fit(result, rows)
+
+
+def test_xlsx_an_empty_text_cell_right_of_the_table_does_not_make_every_sync_write(tmp_path):
+    """A cell holding '' beyond the last column (pasted data leaves them) is not saved back by openpyxl; the
+    conditional formats must not depend on it, or the second sync writes again."""
+    path = tmp_path / "p.xlsx"
+    XlsxBackend(path).create(new_spreadsheet(Config(), TODAY))
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Pipeline"]
+    for c, value in enumerate(_lead_row(lead="Acme", stage="New"), start=1):
+        if value is not None:
+            ws.cell(2, c, value)
+    ws.cell(2, len(FIELDS) + 3).value = ""
+    wb.save(path)
+    assert sync(XlsxBackend(path), Config(), TODAY).written
+    synced = path.read_bytes()
+    again = sync(XlsxBackend(path), Config(), TODAY)
+    assert not again.changed, _second_sync_writes(again)
+    assert path.read_bytes() == synced
+
+
+@pytest.mark.parametrize("lead, field", [
+    (dict(lead="Acme", stage="New", created="1" * 5_000), "created"),  # a pasted number in a date column
+    (dict(id="L-" + "9" * 5_000, lead="Acme", stage="New"), None),  # an ID that looks like ours
+], ids=["date", "id"])
+def test_a_long_run_of_digits_is_not_a_crash(lead, field):
+    """Python refuses int() on more than 4,300 digits (ValueError): the sync must not crash on such a cell."""
+    first, again = _sync_twice([_standard_headers(), _lead_row(**lead)])
+    if field is not None:
+        assert any(f.field == field for f in first.checked.findings())
+    assert not again.changed, _second_sync_writes(again)
