@@ -28,6 +28,7 @@ DROPDOWN_SOURCES = {"stage": "stages", "outcome": "outcomes", "loss_reason": "re
 # Dropdowns reach this many rows past the last lead, rounded up to a multiple: room for the leads people add
 # between two syncs, without paying for thousands of empty validated cells in every Google read.
 DROPDOWN_HEADROOM = 200
+MAX_ROWS = 1_048_576  # the last row of an Excel sheet
 HISTORY_HEADERS = {
     "en": ["Date", "ID", "Lead", "Column", "From", "To"],
     "fr": ["Date", "ID", "Opportunité", "Colonne", "Avant", "Après"],
@@ -116,6 +117,7 @@ def dropdowns_for(columns_index: dict[str, int], header_row: int, last_data_row:
                   lengths: dict[str, int]) -> frozenset[Dropdown]:
     wanted_rows = last_data_row + DROPDOWN_HEADROOM
     last_row = -(-wanted_rows // DROPDOWN_HEADROOM) * DROPDOWN_HEADROOM  # round up: the range rarely moves
+    last_row = min(last_row, MAX_ROWS)
     return frozenset(
         Dropdown(columns_index[name], header_row + 1, last_row, lists_column_index(section), lengths[section])
         for name, section in DROPDOWN_SOURCES.items()

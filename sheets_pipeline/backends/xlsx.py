@@ -40,6 +40,7 @@ from .base import NewSpreadsheet, Plan, Snapshot
 from .inventory import dropped, inventory, lossy
 
 SUFFIXES = (".xlsx", ".xlsm")
+MAX_EXPANDED_BYTES = 2_000_000_000  # 100,000 leads unpack to about 60 MB
 DATE_FORMAT = "yyyy-mm-dd"
 NAME_PREFIX = "SP_"  # defined names the worker owns, one per Lists column offered in a dropdown
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -72,11 +73,19 @@ def _cell_value(cell: Any) -> CellValue:
 
 
 def _grid(ws: Worksheet) -> Grid:
-    grid: Grid = []
-    for row in ws.iter_rows():
-        grid.append([_cell_value(cell) for cell in row])
-    while grid and all(v is None for v in grid[-1]):
-        grid.pop()
+    """The tab's values, built from the cells that exist: a sheet with one cell at row 1,048,576 (or thousands of
+    styled empty cells, as LibreOffice writes) costs what it holds, not what its dimension claims."""
+    rows: dict[int, dict[int, CellValue]] = {}
+    for (r, c), cell in ws._cells.items():
+        value = _cell_value(cell)
+        if value is not None:
+            rows.setdefault(r, {})[c] = value
+    grid: Grid = [[] for _ in range(max(rows, default=0))]
+    for r, cells in rows.items():
+        row: list[CellValue] = [None] * max(cells)
+        for c, value in cells.items():
+            row[c - 1] = value
+        grid[r - 1] = row
     return grid
 
 
@@ -115,6 +124,14 @@ class XlsxBackend:
             raise SheetError(f"{self.path}: not an .xlsx workbook (save it as .xlsx first)")
         if not zipfile.is_zipfile(self.path):
             raise SheetError(f"{self.path}: not an .xlsx workbook (the file is not a zip archive)")
+        try:
+            with zipfile.ZipFile(self.path) as archive:
+                expanded = sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, OSError):
+            raise SheetError(f"{self.path}: not an .xlsx workbook (a damaged zip archive)") from None
+        if expanded > MAX_EXPANDED_BYTES:  # a zip bomb, or far beyond any pipeline: refuse before unpacking
+            raise SheetError(f"{self.path}: refused: the workbook unpacks to {expanded / 1e9:.1f} GB "
+                             f"(more than {MAX_EXPANDED_BYTES / 1e9:.0f} GB)")
 
     def _load(self) -> tuple[Workbook, list[str]]:
         self._check_readable()
