@@ -124,7 +124,7 @@ def _variants(labels: list[str]) -> st.SearchStrategy:
 LISTS = build_lists(Config())
 
 
-def _labels(section: str, terms) -> list[str]:  # noqa: ANN001
+def _labels(section: str, terms) -> list[str]:
     out = []
     for term in terms:
         out += vocabulary().all_labels(section, term.role) if term.role else [term.label]
@@ -338,7 +338,7 @@ def _change(old: Any, new: Any) -> str:
     return f"...{old[start:at + 90]!r} -> ...{new[start:at + 90]!r}"
 
 
-def _second_sync_writes(result) -> str:  # noqa: ANN001
+def _second_sync_writes(result) -> str:
     plan = result.plan
     parts = [f"{c.field} row {c.row}: {_change(c.old, c.new)}" for c in plan.cells[:4]]
     parts += [f"tab {title} rewritten" for title in plan.tabs]
@@ -358,7 +358,7 @@ def writable_columns(sheet: Sheet) -> tuple[set[int], set[int]]:
 
 
 def assert_people_cells_unchanged(sheet: Sheet, before: list[list[Any]], after: list[list[Any]],
-                                  same=_same) -> None:  # noqa: ANN001
+                                  same=_same) -> None:
     owned, stamps = writable_columns(sheet)
     changed = []
     for r in range(max(len(before), len(after))):
@@ -373,7 +373,7 @@ def assert_people_cells_unchanged(sheet: Sheet, before: list[list[Any]], after: 
     assert not changed, "the sync changed cells people typed: " + "; ".join(changed[:10])
 
 
-def assert_bad_rows_flagged(sheet: Sheet, result, after: list[list[Any]]) -> None:  # noqa: ANN001
+def assert_bad_rows_flagged(sheet: Sheet, result, after: list[list[Any]]) -> None:
     flagged = {f.row for f in result.checked.findings() if f.row is not None}
     missing = sorted(sheet.bad_rows - flagged)
     assert not missing, "rows with a bad value and no finding: " + "; ".join(
@@ -387,7 +387,7 @@ def assert_bad_rows_flagged(sheet: Sheet, result, after: list[list[Any]]) -> Non
 CELL_LIMIT = 32_767  # characters in one cell: Excel's limit (Google's is 50,000)
 
 
-def assert_written_cells_fit(result, grid: list[list[Any]]) -> None:  # noqa: ANN001
+def assert_written_cells_fit(result, grid: list[list[Any]]) -> None:
     """Each cell the worker writes fits in a spreadsheet cell: no longer than Excel's limit, or than the longest
     cell people typed (copying a person's long Owner into the Summary is not the worker's doing)."""
     limit = max([CELL_LIMIT] + [len(v) for row in grid for v in row if isinstance(v, str)])
@@ -500,7 +500,7 @@ def test_duplicated_header_with_a_line_break_is_a_one_line_error():
 
 # --- through a real .xlsx workbook -------------------------------------------------------------------------------
 
-_ILLEGAL_XML = str.maketrans({i: None for i in [*range(0, 9), 11, 12, *range(14, 32)]})
+_ILLEGAL_XML = str.maketrans({i: None for i in [*range(9), 11, 12, *range(14, 32)]})
 XLSX_DATES = (date(1900, 3, 1), date(9999, 12, 31))
 
 
@@ -519,7 +519,7 @@ def _xlsx_value(value: Any) -> Any:
     return value
 
 
-def _put(cell, value: Any) -> None:  # noqa: ANN001
+def _put(cell, value: Any) -> None:
     if isinstance(value, Formula):
         cell.value = str(value)  # openpyxl stores '=...' as a formula
     elif isinstance(value, str):
@@ -626,7 +626,7 @@ def _lead_row(**values: Any) -> list[Any]:
     return [values.get(name) for name in FIELDS]
 
 
-def _sync_twice(grid: list[list[Any]], config: Config | None = None):  # noqa: ANN202
+def _sync_twice(grid: list[list[Any]], config: Config | None = None):
     config = config or Config()
     backend = memory_backend(grid, config)
     first = sync(backend, config, TODAY)
@@ -636,10 +636,10 @@ def _sync_twice(grid: list[list[Any]], config: Config | None = None):  # noqa: A
 
 @pytest.mark.parametrize("lead", [
     # First contact is stamped from Last contact, which is after the Closed date people typed
-    dict(lead="Acme", stage="Contacted", last_contact=date(2026, 11, 1), outcome="Lost",
-         loss_reason="Price too high", closed=date(2026, 10, 1)),
+    {"lead": "Acme", "stage": "Contacted", "last_contact": date(2026, 11, 1), "outcome": "Lost",
+     "loss_reason": "Price too high", "closed": date(2026, 10, 1)},
     # Closed is stamped today, before a First contact typed in the future
-    dict(lead="Bolt", stage="Contacted", first_contact=date(2027, 1, 10), outcome="Won"),
+    {"lead": "Bolt", "stage": "Contacted", "first_contact": date(2027, 1, 10), "outcome": "Won"},
 ], ids=["first-contact-stamped-after-closed", "closed-stamped-before-future-first-contact"])
 def test_stamps_do_not_raise_new_flags_on_the_next_sync(lead):
     first, again = _sync_twice([_standard_headers(), _lead_row(**lead)])
@@ -692,8 +692,8 @@ def test_xlsx_an_empty_text_cell_right_of_the_table_does_not_make_every_sync_wri
 
 
 @pytest.mark.parametrize("lead, field", [
-    (dict(lead="Acme", stage="New", created="1" * 5_000), "created"),  # a pasted number in a date column
-    (dict(id="L-" + "9" * 5_000, lead="Acme", stage="New"), None),  # an ID that looks like ours
+    ({"lead": "Acme", "stage": "New", "created": "1" * 5_000}, "created"),  # a pasted number in a date column
+    ({"id": "L-" + "9" * 5_000, "lead": "Acme", "stage": "New"}, None),  # an ID that looks like ours
 ], ids=["date", "id"])
 def test_a_long_run_of_digits_is_not_a_crash(lead, field):
     """Python refuses int() on more than 4,300 digits (ValueError): the sync must not crash on such a cell."""

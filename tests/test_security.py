@@ -32,7 +32,7 @@ import zipfile
 import zlib
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from xml.etree import ElementTree
 
 import openpyxl
@@ -89,7 +89,7 @@ def stage_edits() -> dict[int, str]:
     return edits
 
 
-def _text_cell(cell, value: str) -> None:  # noqa: ANN001
+def _text_cell(cell, value: str) -> None:
     cell.value = value
     cell.data_type = "s"  # what a person typed as text ('=... in Excel)
 
@@ -141,7 +141,7 @@ def formula_cells(path: Path) -> dict[str, list[str]]:
     return found
 
 
-def tab_values(ws) -> list[str]:  # noqa: ANN001
+def tab_values(ws) -> list[str]:
     return [cell.value for row in ws.iter_rows() for cell in row if isinstance(cell.value, str)]
 
 
@@ -187,7 +187,7 @@ def test_xlsx_flags_quoting_a_formula_like_value_are_text(tmp_path):
     assert all(p[:20] in quoted for p in PAYLOADS), "the flags do not quote the values"
 
 
-def formula_like_insights(tmp_path: Path):  # noqa: ANN201
+def formula_like_insights(tmp_path: Path):
     return insights(XlsxBackend(synced_workbook(tmp_path / "p.xlsx")), CONFIG, TODAY)
 
 
@@ -249,7 +249,7 @@ def test_markdown_report_keeps_formula_like_names_as_text_in_their_cells(tmp_pat
         assert f"| {escaped} |" in out, f"{p!r} is not a cell of its own in the markdown report"
 
 
-def _walk(value: Any, path: str = ""):  # noqa: ANN202
+def _walk(value: Any, path: str = ""):
     if isinstance(value, dict):
         for k, v in value.items():
             yield from _walk(v, f"{path}.{k}")
@@ -327,9 +327,9 @@ SHEET_URL = "https://docs.google.com/spreadsheets/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0
 class _TokenEndpoint(http.server.BaseHTTPRequestHandler):
     """Google's token endpoint refusing the grant, as it does for a revoked key."""
 
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         self.rfile.read(length)
         self.hits.append(self.path)
@@ -388,7 +388,7 @@ def workdir(tmp_path, monkeypatch):
     return tmp_path
 
 
-def write_credentials(kind: str, folder: Path, token_uri: str, real_key: str, monkeypatch) -> dict[str, Any]:  # noqa: ANN001
+def write_credentials(kind: str, folder: Path, token_uri: str, real_key: str, monkeypatch) -> dict[str, Any]:
     path = folder / "credentials.json"
     unreadable_key = f"-----BEGIN PRIVATE KEY-----\n{SECRET}\n-----END PRIVATE KEY-----\n"
     if kind == "service-account-refused":
@@ -510,7 +510,8 @@ def run_limited(args: list[str], cwd: Path, timeout: float = TIME_LIMIT) -> dict
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
     started = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-m", "sheets_pipeline", *args], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=limits)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=limits)  # noqa: PLW1509 - only setrlimit runs between fork and exec
     out: dict[str, bytes] = {}
     readers = [threading.Thread(target=lambda name=name, stream=stream: out.__setitem__(name, stream.read()))
                for name, stream in (("stdout", proc.stdout), ("stderr", proc.stderr))]
@@ -562,7 +563,7 @@ def base_workbook(path: Path) -> Path:
     return path
 
 
-def _zip_entry(name: str, out, offset: int, crc: int, size: int, compressed: bytes) -> bytes:  # noqa: ANN001
+def _zip_entry(name: str, out, offset: int, crc: int, size: int, compressed: bytes) -> bytes:
     """Write one deflated entry (local header + data); returns its central-directory record."""
     encoded = name.encode()
     out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(compressed), size,
@@ -616,19 +617,54 @@ def write_zip_bomb(source: Path, target: Path, expanded: int = 3_900_000_000) ->
     return size
 
 
-def test_zip_bomb_is_refused_within_bounded_time_and_memory(tmp_path):
+@pytest.mark.parametrize("size", [3_900_000_000, 1_900_000_000], ids=["3.9GB", "1.9GB"])
+def test_zip_bomb_is_refused_within_bounded_time_and_memory(tmp_path, size):
+    """Several GB of rows from a few MB of zip. The smaller one stays under a 2 GB cap on the unpacked size: it is
+    still some 25 million rows, far beyond what a load can hold in memory, and must be refused as well."""
     base = base_workbook(tmp_path / "base.xlsx")
     bomb = tmp_path / "bomb.xlsx"
-    expanded = write_zip_bomb(base, bomb)
+    expanded = write_zip_bomb(base, bomb, size)
     on_disk = bomb.stat().st_size
-    assert on_disk < 20_000_000 and expanded > 3_000_000_000
+    assert on_disk < 20_000_000 and expanded > size - 2_000_000
     with zipfile.ZipFile(bomb) as archive:  # a valid zip: the check is on what it holds, not on its format
         assert archive.getinfo(sheet_parts(bomb)["Pipeline"]).file_size == expanded
     before = bomb.read_bytes()
     run = run_limited(["sync", "bomb.xlsx", "--today", TODAY.isoformat()], tmp_path)
-    print(f"zip bomb ({on_disk / 1e6:.1f} MB inflating to {expanded / 1e9:.1f} GB): {_measured(run)}")
+    print(f"zip bomb ({on_disk / 1e6:.1f} MB inflating to {expanded / 1e9:.2f} GB): {_measured(run)}")
     assert_clear_refusal(run)
     assert bomb.read_bytes() == before
+
+
+def _rewrite_part(path: Path, part: str, change) -> None:  # noqa: ANN001
+    with zipfile.ZipFile(path) as archive:
+        entries = {info.filename: archive.read(info.filename) for info in archive.infolist()}
+    entries[part] = change(entries[part])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not-xml", "entity-expansion"])
+def test_a_damaged_worksheet_is_a_clear_error(tmp_path, damage):
+    """The Pipeline part cut short (an interrupted copy), replaced by junk, or an XML entity bomb ("billion
+    laughs"): a one-line error, quickly, and the file left as it was."""
+    path = base_workbook(tmp_path / "p.xlsx")
+    part = sheet_parts(path)["Pipeline"]
+    laughs = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lollollollollollollollollollol">'
+              + "".join(f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10))
+              + f']><worksheet xmlns="{MAIN_NS}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t>'
+              "</is></c></row></sheetData></worksheet>")
+    changes = {
+        "truncated": lambda data: data[: len(data) // 2],
+        "not-xml": lambda data: b"\x00\xff garbage, not XML" * 100,
+        "entity-expansion": lambda data: laughs.encode(),
+    }
+    _rewrite_part(path, part, changes[damage])
+    before = path.read_bytes()
+    run = run_limited(["sync", "p.xlsx", "--today", TODAY.isoformat()], tmp_path)
+    print(f"damaged worksheet ({damage}): {_measured(run)}")
+    assert_clear_refusal(run)
+    assert path.read_bytes() == before
 
 
 @pytest.mark.parametrize("far_cell", ["XFD1048576", "A1048576"])
@@ -655,9 +691,9 @@ def test_a_sheet_claiming_a_million_rows_ends_within_bounded_time_and_memory(tmp
 
 
 class _LinkTarget(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self.hits.append(self.path)
         self.send_response(404)
         self.end_headers()

@@ -40,7 +40,8 @@ from .base import NewSpreadsheet, Plan, Snapshot
 from .inventory import dropped, inventory, lossy
 
 SUFFIXES = (".xlsx", ".xlsm")
-MAX_EXPANDED_BYTES = 2_000_000_000  # 100,000 leads unpack to about 60 MB
+MAX_EXPANDED_BYTES = 500_000_000  # 100,000 leads unpack to about 60 MB
+BOMB_PART_BYTES, BOMB_RATIO = 50_000_000, 100  # real sheets compress about 10 times, zip bombs by thousands
 DATE_FORMAT = "yyyy-mm-dd"
 NAME_PREFIX = "SP_"  # defined names the worker owns, one per Lists column offered in a dropdown
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -126,12 +127,16 @@ class XlsxBackend:
             raise SheetError(f"{self.path}: not an .xlsx workbook (the file is not a zip archive)")
         try:
             with zipfile.ZipFile(self.path) as archive:
-                expanded = sum(info.file_size for info in archive.infolist())
+                parts = archive.infolist()
         except (zipfile.BadZipFile, OSError):
             raise SheetError(f"{self.path}: not an .xlsx workbook (a damaged zip archive)") from None
-        if expanded > MAX_EXPANDED_BYTES:  # a zip bomb, or far beyond any pipeline: refuse before unpacking
-            raise SheetError(f"{self.path}: refused: the workbook unpacks to {expanded / 1e9:.1f} GB "
-                             f"(more than {MAX_EXPANDED_BYTES / 1e9:.0f} GB)")
+        expanded = sum(info.file_size for info in parts)
+        bomb = any(info.file_size > BOMB_PART_BYTES and info.file_size > BOMB_RATIO * max(info.compress_size, 1)
+                   for info in parts)
+        if expanded > MAX_EXPANDED_BYTES or bomb:  # refused before anything is unpacked
+            raise SheetError(f"{self.path}: refused: the workbook unpacks to {expanded / 1e6:,.0f} MB"
+                             + (" from a part compressed over 100 times (a zip bomb?)" if bomb else
+                                f", more than the {MAX_EXPANDED_BYTES / 1e6:,.0f} MB a pipeline needs"))
 
     def _load(self) -> tuple[Workbook, list[str]]:
         self._check_readable()
@@ -139,7 +144,9 @@ class XlsxBackend:
             warnings.simplefilter("always")
             try:
                 wb = load_workbook(self.path, keep_vba=self.path.suffix.lower() == ".xlsm", rich_text=True)
-            except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
+            # SyntaxError: a part that is not well-formed XML (xml.etree's ParseError), entity bombs included
+            except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, SyntaxError,
+                    AttributeError, IndexError) as exc:
                 raise SheetError(f"{self.path}: cannot be read as a workbook ({exc.__class__.__name__})") from None
         return wb, [str(w.message) for w in caught]
 
