@@ -4,8 +4,10 @@ from datetime import date
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from sheets_pipeline.backends.memory import MemoryBackend
+from sheets_pipeline.cli import main
 from sheets_pipeline.config import Config
 from sheets_pipeline.layout import pipeline_headers
 from sheets_pipeline.lists import PipelineLists, build_lists
@@ -51,3 +53,24 @@ def config() -> Config:
 def _private_state(tmp_path_factory, monkeypatch):
     """Status files and locks of the tests go to a temporary folder, never to the user's own."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    """The CLI in a fresh folder, with no config or credentials from the environment: run("sync", "p.xlsx")."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("SHEETS_PIPELINE_CONFIG", "GOOGLE_APPLICATION_CREDENTIALS"):
+        monkeypatch.delenv(name, raising=False)
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def one_line_error(result) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.output
+    return lines[0]

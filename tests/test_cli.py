@@ -6,30 +6,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
-from sheets_pipeline.cli import main
+from .conftest import one_line_error
 
 TODAY = ["--today", "2026-12-04"]
 
 
-@pytest.fixture
-def run(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("SHEETS_PIPELINE_CONFIG", raising=False)
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
-
-
-def one_line_error(result) -> str:
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.output
-    return lines[0]
 
 
 def test_init_sync_validate_round(run, tmp_path):

@@ -18,26 +18,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
 from sheets_pipeline import cli
-from sheets_pipeline.cli import main
 
 TODAY = ["--today", "2026-12-04"]
 GSHEET = "https://docs.google.com/spreadsheets/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefg/edit"
-
-
-@pytest.fixture
-def run(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    for name in ("SHEETS_PIPELINE_CONFIG", "GOOGLE_APPLICATION_CREDENTIALS"):
-        monkeypatch.delenv(name, raising=False)
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 @pytest.fixture

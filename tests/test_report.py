@@ -12,10 +12,10 @@ from typing import Any
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
-from sheets_pipeline.cli import main
 from sheets_pipeline.model import FIELDS
+
+from .conftest import one_line_error
 
 TODAY = ["--today", "2026-12-04"]
 JSON_KEYS = {"by_source", "loss_reasons", "funnel", "cycle_time", "by_owner", "health", "follow_ups",
@@ -24,23 +24,6 @@ FORMULA = '=HYPERLINK("x")'
 LINK = '=HYPERLINK("http://x")'
 
 
-@pytest.fixture
-def run(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("SHEETS_PIPELINE_CONFIG", raising=False)
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
-
-
-def one_line_error(result) -> str:
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.output
-    return lines[0]
 
 
 def _put(cell, value: Any) -> None:
