@@ -262,7 +262,7 @@ def _summary(where: str, result: SyncResult, dry_run: bool) -> str:
 def validate_command(ctx: click.Context, path: str | None, today: str | None) -> None:
     """List every problem by row and column; exit 1 when there are errors. Writes nothing."""
     config = _config(ctx)
-    backend = open_backend(path, config)
+    backend = open_backend(path, config, read_only=True)
     checked = validate(backend, config, _today(config, today))
     findings = checked.findings()
     columns = checked.sheet.columns
@@ -301,7 +301,7 @@ def report_command(ctx: click.Context, path: str | None, fmt: str, since: str | 
     start, end = _date_option("--since", since), _date_option("--until", until)
     if start and end and start > end:
         raise UsageError("--since is after --until")
-    backend = open_backend(path, config)
+    backend = open_backend(path, config, read_only=True)
     figures = insights(backend, config, _today(config, today), since=start, until=end)
     click.echo(render(figures, fmt), nl=not fmt == "csv")
 

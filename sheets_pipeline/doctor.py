@@ -68,7 +68,7 @@ def check_pipeline(pipeline: Pipeline, store: StatusStore, today: date) -> list[
         if not all(c.ok for c in checks):
             return checks
     try:
-        snapshot = open_backend(target, config).read()
+        snapshot = open_backend(target, config, read_only=True).read()
         checks.append(Check(True, f"{pipeline.name}: {target} is reachable"))
     except PipelineError as exc:
         fix = f"sheets-pipeline init {target}" if not google and not Path(target).exists() else \

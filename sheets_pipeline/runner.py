@@ -81,7 +81,7 @@ def sync_pipeline(pipeline: Pipeline, store: StatusStore, *, today: date | None 
     log = logger()
     if dry_run:
         try:
-            result = sync(open_backend(target, config, output), config, day, dry_run=True,
+            result = sync(open_backend(target, config, output, read_only=True), config, day, dry_run=True,
                           now=moment.replace(tzinfo=None))
         except PipelineError as exc:
             return PipelineOutcome(pipeline.name, False, str(exc), exc.exit_code)

@@ -635,7 +635,7 @@ def test_zip_bomb_is_refused_within_bounded_time_and_memory(tmp_path, size):
     assert bomb.read_bytes() == before
 
 
-def _rewrite_part(path: Path, part: str, change) -> None:  # noqa: ANN001
+def _rewrite_part(path: Path, part: str, change) -> None:
     with zipfile.ZipFile(path) as archive:
         entries = {info.filename: archive.read(info.filename) for info in archive.infolist()}
     entries[part] = change(entries[part])
@@ -688,6 +688,23 @@ def test_a_sheet_claiming_a_million_rows_ends_within_bounded_time_and_memory(tmp
     else:
         assert_clear_refusal(run, exit_code=None)
         assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("far_cell", ["XFD1048576", "A1048576", "ZZ99999"])
+@pytest.mark.parametrize("command", ["validate", "report", "sync --dry-run"])
+def test_commands_that_only_read_a_far_flung_sheet_stay_within_bounds(tmp_path, far_cell, command):
+    """The quick reader of read-only commands holds a sheet as a rectangle: a far cell must send it to the full
+    load (which holds only the cells that exist), not make it ask for billions of cells."""
+    path = base_workbook(tmp_path / "p.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["Pipeline"][far_cell] = "far away"
+    wb.save(path)
+    before = path.read_bytes()
+    run = run_limited([*command.split(), "p.xlsx", "--today", TODAY.isoformat()], tmp_path)
+    print(f"{command}, far cell {far_cell}: {_measured(run)}")
+    assert run["code"] == 0, _measured(run)
+    assert run["peak_mb"] <= PEAK_LIMIT_MB, f"peak memory over {PEAK_LIMIT_MB} MB ({_measured(run)})"
+    assert path.read_bytes() == before
 
 
 class _LinkTarget(http.server.BaseHTTPRequestHandler):

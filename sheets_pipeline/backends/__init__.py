@@ -12,7 +12,8 @@ __all__ = ["Backend", "CellChange", "MemoryBackend", "NewSpreadsheet", "Plan", "
            "google_backend", "open_backend"]
 
 
-def open_backend(target: str | None, config: Config, output: str | None = None) -> Backend:
+def open_backend(target: str | None, config: Config, output: str | None = None, read_only: bool = False) -> Backend:
+    """`read_only`: the caller never writes (validate, report, a dry run), so a quicker reader may serve."""
     target = target or config.target
     if not target:
         raise UsageError("no spreadsheet given: pass a PATH or URL, or set `target` in the config")
@@ -21,7 +22,7 @@ def open_backend(target: str | None, config: Config, output: str | None = None) 
         raise UsageError("--output works with .xlsx workbooks only")
     if kind == "gsheets":
         return google_backend(config, target)
-    return XlsxBackend(target, output=output)
+    return XlsxBackend(target, output=output, read_only=read_only)
 
 
 def google_backend(config: Config, target: str | None, title: str = "Sales pipeline",

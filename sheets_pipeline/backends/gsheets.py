@@ -7,6 +7,7 @@ again and plans anew. The write itself is one batchUpdate, which Google applies 
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -317,7 +318,7 @@ def with_fillers(changes: list[CellChange], grid: Grid) -> list[CellChange]:
             by_column[change.column].append(change)
     for column, group in by_column.items():
         group.sort(key=lambda c: c.row)
-        for before, after in zip(group, group[1:]):
+        for before, after in itertools.pairwise(group):
             gap = range(before.row + 1, after.row)
             if not gap or len(gap) > MAX_FILLER_GAP:
                 continue
@@ -524,7 +525,7 @@ def setup_requests(spreadsheet: NewSpreadsheet, existing: dict[str, int], reuse_
     next_id = max(existing.values(), default=0) + 1
     for index, title in enumerate(spreadsheet.tabs):
         if index == 0 and reuse_first:
-            first_title, first_id = next(iter(existing.items()))
+            first_id = next(iter(existing.values()))
             meta.sheet_ids[title] = first_id
             requests.append({"updateSheetProperties": {"properties": {"sheetId": first_id, "title": title},
                                                        "fields": "title"}})

@@ -38,6 +38,7 @@ from ..model import CellValue, Formula, Grid, column_index, parse_range_ref
 from ..text import storable
 from .base import NewSpreadsheet, Plan, Snapshot
 from .inventory import dropped, inventory, lossy
+from .xlsx_quick import Unsupported, read_quickly
 
 SUFFIXES = (".xlsx", ".xlsm")
 MAX_EXPANDED_BYTES = 500_000_000  # 100,000 leads unpack to about 60 MB
@@ -107,9 +108,11 @@ def _write_value(cell: Any, value: CellValue) -> None:
 
 
 class XlsxBackend:
-    def __init__(self, path: str | os.PathLike[str], output: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], output: str | os.PathLike[str] | None = None,
+                 read_only: bool = False) -> None:
         self.path = Path(path)
         self.output = Path(output) if output is not None else None
+        self.read_only = read_only  # only reads: the quick reader will do
 
     def describe(self) -> str:
         return str(self.path)
@@ -151,13 +154,25 @@ class XlsxBackend:
         return wb, [str(w.message) for w in caught]
 
     def read(self) -> Snapshot:
+        if self.read_only:
+            self._check_readable()
+            try:
+                tabs, structure = read_quickly(self.path)
+            except Unsupported:
+                pass  # the full load reads it, or says what is wrong with it
+            else:
+                return self._snapshot(structure, tabs, handle=None)
         version = _version(self.path) if self.path.exists() else None
         wb, messages = self._load()
-        tabs = {ws.title: _grid(ws) for ws in wb.worksheets}
+        return self._snapshot(wb, {ws.title: _grid(ws) for ws in wb.worksheets}, handle=(wb, version),
+                              blockers=lossy(messages))
+
+    def _snapshot(self, wb: Workbook, tabs: dict[str, Grid], handle: object, blockers: list[str] | None = None
+                  ) -> Snapshot:
         pipeline = find_tab(wb.sheetnames, "pipeline")
         formats = frozenset(_read_formats(wb[pipeline])) if pipeline else frozenset()
         return Snapshot(tabs=tabs, dropdowns=frozenset(self._dropdowns(wb)), pipeline_formats=formats,
-                        write_blockers=lossy(messages), handle=(wb, version))
+                        write_blockers=blockers or [], handle=handle)
 
     def _dropdowns(self, wb: Workbook) -> list[Dropdown]:
         pipeline = find_tab(wb.sheetnames, "pipeline")
@@ -194,6 +209,8 @@ class XlsxBackend:
                                     "run the sync again. Nothing was written.")
 
     def write(self, snapshot: Snapshot, plan: Plan) -> None:
+        if self.read_only or snapshot.handle is None:
+            raise BackendError(f"{self.path}: opened for reading only; nothing was written")
         wb, version = snapshot.handle  # type: ignore[misc]
         target = self.output or self.path
         if self.output is None:

@@ -1,0 +1,186 @@
+"""The quick reader of the commands that only read gives the very Snapshot of the full openpyxl load."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
+
+from sheets_pipeline.backends import xlsx_quick
+from sheets_pipeline.backends.xlsx import XlsxBackend
+from sheets_pipeline.config import Config
+from sheets_pipeline.errors import BackendError, SheetError
+from sheets_pipeline.model import Formula
+from sheets_pipeline.sync import plan_sync, sync
+
+from ..conftest import TODAY
+from .test_xlsx import add_lead, make_book
+
+
+def both(path: Path):
+    quick = XlsxBackend(path, read_only=True).read()
+    full = XlsxBackend(path).read()
+    return quick, full
+
+
+def assert_same(path: Path, quick_expected: bool = True) -> None:
+    calls = []
+    real = xlsx_quick.read_quickly
+
+    def spy(p):
+        try:
+            result = real(p)
+        except xlsx_quick.Unsupported:
+            calls.append("unsupported")
+            raise
+        calls.append("quick")
+        return result
+
+    xlsx_quick_read = XlsxBackend.read.__globals__
+    xlsx_quick_read["read_quickly"] = spy
+    try:
+        quick, full = both(path)
+    finally:
+        xlsx_quick_read["read_quickly"] = real
+    assert calls == (["quick"] if quick_expected else ["unsupported"])
+    assert list(quick.tabs) == list(full.tabs)
+    for title in full.tabs:
+        assert quick.tabs[title] == full.tabs[title], title
+        for q_row, f_row in zip(quick.tabs[title], full.tabs[title], strict=True):
+            assert [type(v) for v in q_row] == [type(v) for v in f_row], title
+    assert quick.dropdowns == full.dropdowns
+    assert quick.pipeline_formats == full.pipeline_formats
+    assert (quick.handle is None) == quick_expected
+
+
+def test_a_synced_sample_reads_the_same(tmp_path):
+    path = make_book(tmp_path / "p.xlsx", sample=True)
+    sync(XlsxBackend(path), Config(), TODAY)
+    assert_same(path)
+
+
+def test_every_kind_of_value_and_formulas_read_the_same(tmp_path):
+    path = make_book(tmp_path / "p.xlsx", sample=True)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Pipeline"]
+    add_lead(ws, Lead="Plain", Value=1200, Stage="New", Created=date(2026, 11, 2))
+    add_lead(ws, Lead="Float", Value=1200.5, Stage="New", Created=datetime(2026, 11, 2, 14, 30))
+    add_lead(ws, Lead="=\"Formula \"&\"lead\"", Value="=SUM(1,2)", Stage="Contacted")
+    add_lead(ws, Lead="Bool", Value=True, Notes=time(9, 30), Stage=" New ")
+    add_lead(ws, Lead="Duration", Notes=timedelta(hours=30))
+    row = add_lead(ws, Lead="Error", Value="#N/A")
+    ws.cell(row, 1).value = "#N/A"
+    ws.cell(row, 1).data_type = "e"
+    rich = CellRichText([TextBlock(InlineFont(b=True), "Bold"), " and plain"])
+    add_lead(ws, Lead=rich, Stage="New")
+    ws.cell(ws.max_row + 3, 30, "far away")  # beyond the table, after blank rows
+    ws["AE2"] = "=AD2*2"  # a formula with no cached value
+    wb["Summary"]["C7"] = "a note on Summary"
+    wb.create_sheet("Empty")
+    wb.save(path)
+    assert_same(path)
+    quick = XlsxBackend(path, read_only=True).read()
+    assert any(isinstance(v, Formula) for row in quick.tabs["Pipeline"] for v in row)
+
+
+def test_shared_and_array_formulas_read_the_same(tmp_path):
+    path = make_book(tmp_path / "p.xlsx", sample=True)
+    # openpyxl never writes shared formulas; Excel and LibreOffice do when a formula is filled down
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    sheet = re.sub(r'<c r="Z2"[^>]*/>|<c r="Z2".*?</c>', "", sheet)
+    cells = ('<c r="Z2"><f t="shared" ref="Z2:Z4" si="0">M2*2</f><v>2</v></c>',
+             '<c r="Z3"><f t="shared" si="0"/><v>4</v></c>',
+             '<c r="Z4"><f t="shared" si="0"/><v>6</v></c>')
+    for r, cell in zip((2, 3, 4), cells, strict=True):
+        sheet = re.sub(rf'(<row r="{r}"[^>]*>.*?)(</row>)', lambda m, cell=cell: m[1] + cell + m[2], sheet, count=1,
+                       flags=re.DOTALL)
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    assert_same(path)
+    row3 = XlsxBackend(path, read_only=True).read().tabs["Pipeline"][2]
+    assert row3[25] == "=M3*2"  # translated from the shared formula, as the full load does
+
+
+def test_a_sheet_written_with_a_namespace_prefix_reads_the_same(tmp_path):
+    path = make_book(tmp_path / "p.xlsx", sample=True)
+    wb = openpyxl.load_workbook(path)
+    wb["Pipeline"]["Z2"] = "=1+1"
+    wb.save(path)
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    sheet = sheet.replace(f'xmlns="{main}"', f'xmlns:x="{main}"')
+    sheet = re.sub(r"<(/?)(?!\?)([A-Za-z]+)([\s>/])", r"<\1x:\2\3", sheet)  # <worksheet> -> <x:worksheet> ...
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    assert "<x:sheetData>" in sheet and "<x:f>" in sheet
+    assert_same(path)
+
+
+def test_cells_without_a_reference_take_the_full_load(tmp_path):
+    path = make_book(tmp_path / "p.xlsx", sample=True)
+    wb = openpyxl.load_workbook(path)
+    wb["Pipeline"]["Z2"] = "=1+1"
+    wb.save(path)
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(b'<c r="Z2"', b"<c")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    assert_same(path, quick_expected=False)
+
+
+def test_a_damaged_workbook_gets_the_full_load_s_message(tmp_path):
+    path = make_book(tmp_path / "p.xlsx")
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    parts["xl/worksheets/sheet1.xml"] = b"<worksheet><sheetData><row><c r='A1'"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    with pytest.raises(SheetError) as full:
+        XlsxBackend(path).read()
+    with pytest.raises(SheetError) as quick:
+        XlsxBackend(path, read_only=True).read()
+    assert str(quick.value) == str(full.value)
+
+
+def test_a_read_only_backend_plans_like_the_full_one_and_refuses_to_write(tmp_path):
+    path = make_book(tmp_path / "p.xlsx", sample=True)
+    quick, full = both(path)
+    assert plan_sync(quick, Config(), TODAY).plan == plan_sync(full, Config(), TODAY).plan
+    before = path.read_bytes()
+    with pytest.raises(BackendError, match="reading only"):
+        sync(XlsxBackend(path, read_only=True), Config(), TODAY)
+    assert path.read_bytes() == before
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="needs LibreOffice (soffice)")
+@pytest.mark.libreoffice
+def test_a_workbook_saved_by_libreoffice_reads_the_same(tmp_path):
+    from ..test_libreoffice import soffice_convert
+
+    path = make_book(tmp_path / "p.xlsx", sample=True)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Pipeline"]
+    for r in range(2, 20):
+        ws.cell(r, 26, f"=M{r}*2")  # LibreOffice saves a filled-down formula as a shared one
+    wb.save(path)
+    sync(XlsxBackend(path), Config(), TODAY)
+    saved = soffice_convert(path, "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo", tmp_path / "profile")
+    assert_same(saved)
