@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from sheets_pipeline.backends.memory import MemoryBackend
 from sheets_pipeline.config import Config
 from sheets_pipeline.lists import build_lists
-from sheets_pipeline.model import FIELDS, Grid
+from sheets_pipeline.model import FIELDS, CellValue, Grid
 from sheets_pipeline.new_sheet import new_spreadsheet
 from sheets_pipeline.sample import sample_leads
 from sheets_pipeline.sync import plan_sync
@@ -50,37 +50,59 @@ def synced(n: int, config: Config | None = None) -> MemoryBackend:
     return backend
 
 
-def day_of_work(backend: MemoryBackend, config: Config | None = None, share: float = 0.01,
-                seed: int = 4) -> dict[str, Grid]:
-    """The tabs after a day of people's edits on `backend`: `share` of the leads touched, a few leads added."""
+def day_edits(pipeline: Grid, config: Config | None = None, share: float = 0.01,
+              seed: int = 4) -> dict[tuple[int, int], CellValue]:
+    """A day of people's edits on a Pipeline tab ({(row, column): value}, 1-based, header in row 1): `share` of
+    the leads touched (a follow-up sent, a reply, a loss, a note on a closed lead), and a few new leads typed
+    at the bottom without an ID."""
     config = config or Config()
     lists = build_lists(config)
     stages = lists.stages.labels()
-    tabs = copy.deepcopy(backend.tabs)
-    pipeline = tabs["Pipeline"]
     rng = random.Random(seed)
     leads = len(pipeline) - 1
     touched = max(1, int(leads * share))
-    for row in rng.sample(range(1, leads + 1), touched):
-        cells = pipeline[row]
-        cells.extend([None] * (len(FIELDS) - len(cells)))
-        if cells[COL["outcome"]]:
-            cells[COL["notes"]] = "Called back, sent the invoice"
+    edits: dict[tuple[int, int], CellValue] = {}
+
+    def cell(row: int, name: str) -> CellValue:
+        line = pipeline[row - 1]
+        return line[COL[name]] if COL[name] < len(line) else None
+
+    def put(row: int, name: str, value: CellValue) -> None:
+        edits[(row, COL[name] + 1)] = value
+
+    for row in rng.sample(range(2, leads + 2), touched):
+        if cell(row, "outcome"):
+            put(row, "notes", "Called back, sent the invoice")
             continue
         kind = rng.random()
         if kind < 0.5:  # a follow-up sent today
-            cells[COL["follow_ups"]] = int(cells[COL["follow_ups"]] or 0) + 1
-            cells[COL["last_contact"]] = TODAY
-            cells[COL["stage"]] = cells[COL["stage"]] if cells[COL["stage"]] in stages[1:] else stages[1]
+            put(row, "follow_ups", int(float(cell(row, "follow_ups") or 0)) + 1)
+            put(row, "last_contact", TODAY)
+            if cell(row, "stage") not in stages[1:]:
+                put(row, "stage", stages[1])
         elif kind < 0.8:  # they answered
-            cells[COL["stage"]] = stages[min(2, len(stages) - 1)]
-            cells[COL["last_reply"]] = TODAY
-        else:  # lost
-            cells[COL["outcome"]] = lists.outcome("lost").label
-            cells[COL["loss_reason"]] = lists.loss_reasons.labels()[0]
-    for i in range(max(1, touched // 10)):  # new leads typed at the bottom, no ID yet
-        pipeline.append([None] * len(FIELDS))
-        pipeline[-1][COL["lead"]] = f"New lead {i + 1}"
-        pipeline[-1][COL["stage"]] = stages[0]
-        pipeline[-1][COL["source"]] = lists.sources.labels()[0]
+            put(row, "stage", stages[min(2, len(stages) - 1)])
+            put(row, "last_reply", TODAY)
+        else:
+            put(row, "outcome", lists.outcome("lost").label)
+            put(row, "loss_reason", lists.loss_reasons.labels()[0])
+    for i in range(max(1, touched // 10)):
+        row = leads + 2 + i
+        put(row, "lead", f"New lead {i + 1}")
+        put(row, "stage", stages[0])
+        put(row, "source", lists.sources.labels()[0])
+    return edits
+
+
+def day_of_work(backend: MemoryBackend, config: Config | None = None, share: float = 0.01,
+                seed: int = 4) -> dict[str, Grid]:
+    """The tabs of `backend` after a day of people's edits (see day_edits)."""
+    tabs = copy.deepcopy(backend.tabs)
+    pipeline = tabs["Pipeline"]
+    for (row, column), value in day_edits(pipeline, config, share, seed).items():
+        while len(pipeline) < row:
+            pipeline.append([])
+        line = pipeline[row - 1]
+        line.extend([None] * (column - len(line)))
+        line[column - 1] = value
     return tabs

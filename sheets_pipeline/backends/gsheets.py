@@ -45,7 +45,7 @@ READ_FIELDS = (
     "spreadsheetId,spreadsheetUrl,properties(title),"
     "sheets(properties(sheetId,title,index,hidden,gridProperties(rowCount,columnCount,frozenRowCount)),"
     "conditionalFormats(ranges,booleanRule(condition)),charts(chartId),protectedRanges(protectedRangeId,description),"
-    "data(startRow,startColumn,rowData(values(userEnteredValue,effectiveValue,"
+    "data(startRow,startColumn,rowData(values(userEnteredValue,"
     "userEnteredFormat(numberFormat(type)),dataValidation(condition)))))"
 )
 SHEETS_URL = "https://docs.google.com/spreadsheets/d/{key}"

@@ -57,6 +57,8 @@ def read_cell(cell: dict[str, Any]) -> CellValue:
     entered = cell.get("userEnteredValue") or {}
     if "formulaValue" in entered:
         return Formula(entered["formulaValue"])
+    # The read asks for what was typed only: a cell without a formula shows what was typed, and the result of a
+    # formula is not read. effectiveValue would double the bytes of a read.
     value = cell.get("effectiveValue") or entered
     if not value:
         return None

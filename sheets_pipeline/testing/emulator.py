@@ -225,6 +225,23 @@ class SheetsEmulator:
             raise ValueError(f"Not a cell: {start!r}")
         self._edit(spreadsheet_id, tab, lambda book, sheet: _type_in(book, sheet, bounds.r1, bounds.c1, rows))
 
+    def type_cells(self, spreadsheet_id: str, tab: str, cells: dict[tuple[int, int], Any]) -> None:
+        """Type scattered cells ({(row, col): value}, 1-based) in one go, as a day of a person's edits."""
+        def type_all(book: model.Spreadsheet, sheet: model.Sheet) -> None:
+            for (row, col), value in sorted(cells.items()):
+                _type_in(book, sheet, row - 1, col - 1, [[value]])
+
+        self._edit(spreadsheet_id, tab, type_all)
+
+    def save_state(self, spreadsheet_id: str) -> model.Spreadsheet:
+        """A copy of a spreadsheet as it is now, for `restore_state` (runs that must start from the same sheet)."""
+        with self.service.lock:
+            return self._book(spreadsheet_id).clone()
+
+    def restore_state(self, saved: model.Spreadsheet) -> None:
+        with self.service.lock:
+            self.service.commit(saved.clone())
+
     def insert_rows(self, spreadsheet_id: str, tab: str, before_row: int, count: int = 1) -> None:
         """Insert `count` empty rows above 1-based row `before_row` (they take the format of the row above)."""
         self._edit(spreadsheet_id, tab, lambda book, sheet: structure.move_dimension(
