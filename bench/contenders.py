@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.dataset import TODAY  # noqa: E402 - after the path is set
+from bench.dataset import TODAY
 
 PLAN_SECONDS = [0.0]
 

@@ -24,14 +24,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.dataset import TODAY, YESTERDAY, day_edits, raw_leads  # noqa: E402
-from sheets_pipeline.backends.google_auth import google_client  # noqa: E402
-from sheets_pipeline.backends.gsheets import GSheetsBackend  # noqa: E402
-from sheets_pipeline.backends.xlsx import XlsxBackend  # noqa: E402
-from sheets_pipeline.config import Config, GoogleSettings  # noqa: E402
-from sheets_pipeline.new_sheet import new_spreadsheet  # noqa: E402
-from sheets_pipeline.sync import sync  # noqa: E402
-from sheets_pipeline.testing.emulator import SheetsEmulator  # noqa: E402
+from bench.dataset import TODAY, YESTERDAY, day_edits, raw_leads
+from sheets_pipeline.backends.google_auth import google_client
+from sheets_pipeline.backends.gsheets import GSheetsBackend
+from sheets_pipeline.backends.xlsx import XlsxBackend
+from sheets_pipeline.config import Config, GoogleSettings
+from sheets_pipeline.new_sheet import new_spreadsheet
+from sheets_pipeline.sync import sync
+from sheets_pipeline.testing.emulator import SheetsEmulator
 
 GOOGLE_KINDS = ("ours-google", "per-row", "read-write")
 LABELS = {"ours-google": "sheets-pipeline", "ours-google-again": "sheets-pipeline, nothing new",
@@ -137,8 +137,8 @@ def _mb(n: float) -> str:
 
 
 def google_table(results: dict[tuple[int, float], dict[str, Any]]) -> list[str]:
-    lines = ["| Leads | Latency | Contender | API calls | Sent MB | Received MB | Wall s | CPU s | Compute s "
-             "| Peak MB | Wall vs ours |",
+    lines = [("| Leads | Latency | Contender | API calls | Sent MB | Received MB | Wall s | CPU s | Compute s "
+             "| Peak MB | Wall vs ours |"),
              "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for (leads, latency), runs in sorted(results.items()):
         ours = runs["ours-google"]
