@@ -68,23 +68,25 @@ def ours_google(endpoint: str, key: str) -> dict[str, Any]:
 def _gspread_pipeline(endpoint: str, key: str) -> tuple[Any, Any, list[list[str]]]:
     """What such scripts start with: open the spreadsheet, read the Pipeline tab whole."""
     import gspread
+    from gspread.utils import ValueRenderOption
 
     from sheets_pipeline.backends.google_auth import EndpointSession
 
     client = gspread.Client(auth=None, session=EndpointSession(endpoint))  # stands in for gspread.service_account()
     book = client.open_by_key(key)
     sheet = book.worksheet("Pipeline")
-    return book, sheet, sheet.get_all_values()
+    # unformatted: numbers as numbers and dates as serials, so that an unchanged date is seen as unchanged
+    return book, sheet, sheet.get_all_values(value_render_option=ValueRenderOption.unformatted)
 
 
-def _plan_from_values(rows: list[list[str]]) -> Any:
-    """The same decisions as ours, from the formatted values such a script reads."""
+def _plan_from_values(rows: list[list[Any]]) -> Any:
+    """The same decisions as ours, from the values such a script reads."""
     from sheets_pipeline.backends.base import Snapshot
     from sheets_pipeline.config import Config
     from sheets_pipeline.sync import plan_sync
 
     grid = [[value if value != "" else None for value in row] for row in rows]
-    return plan_sync(Snapshot(tabs={"Pipeline": grid}), Config(), TODAY).plan
+    return plan_sync(Snapshot(tabs={"Pipeline": grid}, dates_as_serials=True), Config(), TODAY).plan
 
 
 def _text(value: Any) -> Any:
@@ -162,6 +164,15 @@ def cli(args: list[str]) -> dict[str, Any]:
     return {"exit_code": result.exit_code}
 
 
+def _peak_mb() -> float:
+    """This process's peak resident memory. Not ru_maxrss: Linux carries it over from the parent through fork
+    and exec, so a child of a big process would report the parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 KINDS = {"ours-google": ours_google, "per-row": per_row, "read-write": read_write, "ours-xlsx": ours_xlsx,
          "openpyxl": bare_openpyxl, "cli": cli}
 
@@ -172,7 +183,7 @@ def main() -> None:
     started, cpu_started = time.perf_counter(), time.process_time()
     extra = KINDS[kind](*arguments)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = _peak_mb()
     print(json.dumps({"wall_s": wall, "cpu_s": cpu, "peak_mb": peak_mb, "compute_s": PLAN_SECONDS[0], **extra}))
 
 

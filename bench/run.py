@@ -89,6 +89,7 @@ def _wire(emu: SheetsEmulator) -> dict[str, Any]:
     return {"calls": sum(s["requests"] for s in stats.values()),
             "sent_bytes": sum(s["request_bytes"] for s in stats.values()),
             "received_bytes": sum(s["response_bytes"] for s in stats.values()),
+            "server_s": sum(s.get("server_seconds", 0.0) for s in stats.values()),
             "endpoints": {name: s["requests"] for name, s in stats.items()}}
 
 
@@ -137,18 +138,20 @@ def _mb(n: float) -> str:
 
 
 def google_table(results: dict[tuple[int, float], dict[str, Any]]) -> list[str]:
-    lines = [("| Leads | Latency | Contender | API calls | Sent MB | Received MB | Wall s | CPU s | Compute s "
-             "| Peak MB | Wall vs ours |"),
-             "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [("| Leads | Added latency | Contender | API calls | Cells written | Sent MB | Received MB | Wall s "
+             "| Server s | Client CPU s | Compute s | Peak MB | Wall vs ours |"),
+             "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for (leads, latency), runs in sorted(results.items()):
         ours = runs["ours-google"]
         rows = [("ours-google", ours), ("ours-google-again", ours["again"])]
         rows += [(kind, runs[kind]) for kind in GOOGLE_KINDS[1:] if kind in runs]
         for kind, m in rows:
             ratio = "1×" if kind == "ours-google" else f"{m['wall_s'] / ours['wall_s']:.1f}×"
-            lines.append(f"| {leads:,} | {latency * 1000:.0f} ms | {LABELS[kind]} | {m['calls']:,} | "
+            cells = m["cells"] if m.get("written", True) else 0
+            lines.append(f"| {leads:,} | {latency * 1000:.0f} ms | {LABELS[kind]} | {m['calls']:,} | {cells:,} | "
                          f"{_mb(m['sent_bytes'])} | {_mb(m['received_bytes'])} | {m['wall_s']:.2f} | "
-                         f"{m['cpu_s']:.2f} | {m['compute_s']:.2f} | {m['peak_mb']:.0f} | {ratio} |")
+                         f"{m['server_s']:.2f} | {m['cpu_s']:.2f} | {m['compute_s']:.2f} | {m['peak_mb']:.0f} | "
+                         f"{ratio} |")
     return lines
 
 

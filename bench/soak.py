@@ -137,10 +137,10 @@ def normal(grid: Grid | None) -> list[tuple[CellValue, ...]]:
 # --- the invariants ----------------------------------------------------------------------------------------------
 
 # What each check guards, as reported: a run's problems are counted per invariant.
-LOST, WRONG_ROW, IDS, HISTORY, NOT_SYNCED, CONVERGE, REFERENCE, CRASH = (
+LOST, WRONG_ROW, IDS, DUPLICATED, NOT_SYNCED, CONVERGE, REFERENCE, CRASH = (
     "a person's edit lost", "written into a wrong row", "IDs unique and stable", "History not duplicated",
     "untouched or fully synced", "converges", "same as without faults", "no unhandled exception")
-INVARIANTS = (LOST, WRONG_ROW, IDS, HISTORY, NOT_SYNCED, CONVERGE, REFERENCE, CRASH)
+INVARIANTS = (LOST, WRONG_ROW, IDS, DUPLICATED, NOT_SYNCED, CONVERGE, REFERENCE, CRASH)
 
 
 @dataclass(frozen=True)
@@ -239,7 +239,7 @@ def history_chained(before: dict[str, Grid], final: dict[str, Grid]) -> list[Pro
     last saw (a write applied twice would repeat a change: from A to B, then from A to B again)."""
     old, new = normal(before.get(HISTORY)), normal(final.get(HISTORY))
     if new[: len(old)] != old:
-        return [Problem(HISTORY, "rows that were there before the sync changed")]
+        return [Problem(DUPLICATED, "rows that were there before the sync changed")]
     state = read_state(before.get(STATE_TAB)).leads
     current: dict[tuple[str, str], str] = {}
     problems = []
@@ -248,11 +248,11 @@ def history_chained(before: dict[str, Grid], final: dict[str, Grid]) -> list[Pro
         cells = list(row) + [None] * (6 - len(row))
         lead_id, column, was, now = str(cells[1]), str(cells[3]), cells[4], cells[5]
         if column not in labels or lead_id not in state:
-            problems.append(Problem(HISTORY, f"a row for a lead the worker never saw: {row}"))
+            problems.append(Problem(DUPLICATED, f"a row for a lead the worker never saw: {row}"))
             continue
         expected = current.get((lead_id, column), state[lead_id][labels[column]])
         if ("" if was is None else str(was)) != expected:
-            problems.append(Problem(HISTORY, f"{lead_id} {column} from {was!r}, but it was {expected!r}"))
+            problems.append(Problem(DUPLICATED, f"{lead_id} {column} from {was!r}, but it was {expected!r}"))
         current[(lead_id, column)] = "" if now is None else str(now)
     return problems
 
@@ -578,6 +578,17 @@ class GoogleRun:
     def hit_endpoints(self) -> list[str]:
         return [self.requests[n] for n in self.hit if n < len(self.requests)]
 
+    def circumstance(self) -> str:
+        """What the person did during the run, in the terms the report breaks failures down by."""
+        def before_write(edit: Edit) -> bool:
+            return edit.request < len(self.requests) and self.requests[edit.request] == "spreadsheets.batchUpdate"
+
+        if any(edit.kind != "cell" and before_write(edit) for edit in self.edits):
+            return CIRCUMSTANCES[0]
+        if any(edit.kind == "insert" for edit in self.edits):
+            return CIRCUMSTANCES[1]
+        return CIRCUMSTANCES[2] if self.edits else CIRCUMSTANCES[3]
+
     def describe(self) -> str:
         lines = [f"run {self.index}: {self.leads} leads, {self.fault.label()} -> {self.ended}, {self.state}",
                  f"  requests: {', '.join(self.requests)}"]
@@ -586,6 +597,8 @@ class GoogleRun:
         return "\n".join(lines)
 
 
+CIRCUMSTANCES = ("rows inserted, deleted or sorted just before a write", "a row inserted (at another moment)",
+                 "other edits", "no edit")
 OUTCOMES = ("synced, failed request retried", "synced after reading again", "gave up cleanly, sheet untouched",
             "gave up cleanly, sheet synced", "unhandled exception")
 
@@ -603,33 +616,13 @@ def google_run(world: GoogleWorld, seed: int, index: int) -> GoogleRun:
     size = rng.choice(SIZES)
     run = GoogleRun(index, size, draw_fault(rng))
     started = time.perf_counter()
-    emu, config = world.emu, world.config
     key = world.copy(world.template(size))
-    day_of_work(emu, key, rng, config)
+    day_of_work(world.emu, key, rng, world.config)
     shadow = world.copy(key)
-    before = tabs_of(emu, key)
-    person = Person(emu, (key, shadow), rng, config)
-    actor = Actor(emu, key, run.fault, person, rng)
-    waits: list[float] = []
-    policy = RetryPolicy(sleep=waits.append, jitter=lambda: 0.5)
-    emu.reset_stats()
-    emu.before_request(actor)
-    try:
-        timeout = CLIENT_TIMEOUT if run.fault.kind == "timeout" else None
-        sync(world.backend(key, policy, timeout), config, TODAY, now=NOW)
-        run.ended = "ok"
-    except PipelineError as exc:
-        run.ended = type(exc).__name__
-    except Exception:  # noqa: BLE001 - any other exception is what the soak is looking for
-        run.ended = "crash"
-        run.problems.append(Problem(CRASH, traceback.format_exc(limit=4)))
-    finally:
-        actor.settle()
-        emu.before_request(None)
-    run.requests, run.hit, run.edits = actor.endpoints, actor.hit, person.edits
-    run.retries, run.reads = len(waits), len(actor.reads)
-    run.problems += [Problem(CRASH, f"inside the emulator or the person: {e}") for e in emu.errors]
-    emu.errors.clear()
+    before = tabs_of(world.emu, key)
+    person = Person(world.emu, (key, shadow), rng, world.config)
+    actor = Actor(world.emu, key, run.fault, person, rng)
+    faulty_sync(world, key, run, actor)
     observed = observe(world, key, shadow, before, actor, person)
     run.state, problems = check_sync(observed)
     run.problems += problems
@@ -642,6 +635,31 @@ def google_run(world: GoogleWorld, seed: int, index: int) -> GoogleRun:
     run.outcome = outcome_of(run)
     run.seconds = time.perf_counter() - started
     return run
+
+
+def faulty_sync(world: GoogleWorld, key: str, run: GoogleRun, actor: Actor) -> None:
+    """The sync under test, through HTTP, with the actor between its requests and retries that wait no time."""
+    emu = world.emu
+    waits: list[float] = []
+    policy = RetryPolicy(sleep=waits.append, jitter=lambda: 0.5)
+    emu.reset_stats()
+    emu.before_request(actor)
+    try:
+        timeout = CLIENT_TIMEOUT if run.fault.kind == "timeout" else None
+        sync(world.backend(key, policy, timeout), world.config, TODAY, now=NOW)
+        run.ended = "ok"
+    except PipelineError as exc:  # the project's own errors: a clean stop, one line for the user
+        run.ended = type(exc).__name__
+    except Exception:  # noqa: BLE001 - any other exception is what the soak is looking for
+        run.ended = "crash"
+        run.problems.append(Problem(CRASH, traceback.format_exc(limit=4)))
+    finally:
+        actor.settle()
+        emu.before_request(None)
+    run.requests, run.hit, run.edits = actor.endpoints, actor.hit, actor.person.edits
+    run.retries, run.reads = len(waits), len(actor.reads)
+    run.problems += [Problem(CRASH, f"inside the emulator or the person: {e}") for e in emu.errors]
+    emu.errors.clear()
 
 
 def observe(world: GoogleWorld, key: str, shadow: str, before: dict[str, Grid], actor: Actor,
@@ -816,7 +834,7 @@ def prepare_workbook(folder: Path, size: int, rng: random.Random) -> Workbook:
     after = xlsx_tabs(work)
     shutil.copy2(base, work)
     started = time.perf_counter()
-    status = run_child(lambda: _child_sync(work, None), kill_after=None)
+    status = run_child(lambda: child_sync(work, None), kill_after=None)
     seconds = time.perf_counter() - started
     if status != 0:
         raise RuntimeError(f"an uninterrupted sync of {base.name} in a child process failed ({status})")
@@ -824,7 +842,7 @@ def prepare_workbook(folder: Path, size: int, rng: random.Random) -> Workbook:
     return Workbook(base, before, after, steps, seconds, base.stat().st_mode & 0o7777)
 
 
-def _child_sync(path: Path, crash_at: int | None) -> None:
+def child_sync(path: Path, crash_at: int | None) -> None:
     if crash_at is not None:
         count = iter(range(1_000_000))
 
@@ -892,11 +910,11 @@ def xlsx_run(books: dict[int, Workbook], folder: Path, seed: int, index: int) ->
         positions = [i for i, name in enumerate(book.steps) if name == phase] or [len(book.steps)]
         step = rng.choice(positions)
         run = XlsxRun(index, size, "I/O step", phase if step < len(book.steps) else "none (completes)")
-        status = run_child(lambda: _child_sync(path, step), kill_after=None)
+        status = run_child(lambda: child_sync(path, step), kill_after=None)
     else:
         delay = rng.uniform(0, book.seconds * 1.1)
         run = XlsxRun(index, size, "random time", f"{delay:.3f}s")
-        status = run_child(lambda: _child_sync(path, None), kill_after=delay)
+        status = run_child(lambda: child_sync(path, None), kill_after=delay)
     run.killed = status == -signal.SIGKILL
     if status not in (0, -signal.SIGKILL):
         run.problems.append(Problem(CRASH, f"the sync failed on its own in the child (status {status})"))
@@ -1005,6 +1023,8 @@ def google_tables(runs: list[GoogleRun]) -> str:
     where_rows = [[labels[e], *[where[(e, k)] for k in FAULT_KINDS]] for e in endpoints]
     runs_broken = [[name, sum(1 for run in runs if any(p.invariant == name for p in run.problems))]
                    for name in INVARIANTS]
+    around = [[name, sum(1 for run in runs if run.circumstance() == name),
+               sum(1 for run in runs if run.circumstance() == name and run.problems)] for name in CIRCUMSTANCES]
     edits = Counter(edit.kind for run in runs for edit in run.edits)
     in_window = sum(1 for run in runs for edit in run.edits
                     if edit.request < len(run.requests) and run.requests[edit.request] == "spreadsheets.batchUpdate")
@@ -1012,6 +1032,8 @@ def google_tables(runs: list[GoogleRun]) -> str:
         "Outcome of each sync, by fault:\n\n" + table(["outcome", *FAULT_KINDS, "all"], outcome_rows),
         "Request the fault hit first:\n\n" + table(["request", *FAULT_KINDS], where_rows),
         "Runs that broke each invariant:\n\n" + table(["invariant", "runs"], runs_broken),
+        ("Runs by what the person did during the sync (\"just before a write\": after the guard read, before the "
+         "`batchUpdate` or its resend after a 429):\n\n" + table(["the person", "runs", "broke an invariant"], around)),
         (f"Person edits during the syncs: {sum(edits.values())} in {sum(1 for r in runs if r.edits)} runs "
          f"({edits['cell']} cells typed, {edits['insert']} rows inserted, {edits['delete']} rows deleted, "
          f"{edits['sort']} sorts); {in_window} of them between the guard read and the write. "
@@ -1031,8 +1053,8 @@ def xlsx_tables(runs: list[XlsxRun]) -> str:
         table(["crash", "sync", "old workbook", "new workbook", "neither"], rows),
         "Step of the save crashed at: " + ", ".join(f"{name} {n}" for name, n in sorted(steps.items())) + ".",
         "Crashes that broke each invariant:\n\n" + table(["invariant", "crashes"], runs_broken),
-        (f"A hidden temp file (`.NAME.xlsx.*.tmp`) was left beside the workbook after {temp} of the {len(runs)} "
-        "crashes; the following sync ignored it and completed every time it was asked to."),
+        (f"The sync's hidden temp file (`.NAME.xlsx.*.tmp`) was left beside the workbook after {temp} of the "
+         f"{len(runs)} crashes: a killed process does not clean up."),
     ])
 
 
@@ -1075,7 +1097,7 @@ runs on every test run. {verdict}
 ## Google Sheets: {len(soak.google)} syncs with faults and a person editing
 
 Each sync runs through the real Google path (gspread, retries, the guard read, one `batchUpdate`) against the
-project's Sheets API emulator. It starts from a pipeline of {", ".join(map(str, SIZES))} leads synced the day
+project's Sheets API emulator. It starts from a pipeline of {", ".join(map(str, SIZES[:-1]))} or {SIZES[-1]} leads synced the day
 before, then a day of work: some leads moved on, follow-ups sent, deals won or lost, one to three new leads
 without an ID. During the sync:
 
@@ -1116,8 +1138,8 @@ checks included; retries wait no time in the soak).
 
 The workbook (20, 50 or 80 leads, synced the day before, then edited) is synced in a child process that is killed
 with SIGKILL, so that nothing of the sync's own clean-up runs. Half of the runs kill it just before one I/O step of
-the save (creating the temp file, one of its writes, flush, fsync, permissions, the rename, the folder's fsync; the
-step is drawn phase by phase), the other half after a random delay spread over a whole sync (reading and planning
+the save (creating the temp file, one of its writes, openpyxl's own scratch files, flush, fsync, permissions, the
+rename, the folder's fsync; the step is drawn phase by phase), the other half after a random delay spread over a whole sync (reading and planning
 included). After each crash:
 
 1. the workbook loads with openpyxl, and its content is the old workbook's or the new one's, never a mix;
@@ -1160,7 +1182,8 @@ def main(argv: list[str] | None = None) -> int:
     for problem in soak.problems[:20]:
         print(problem)
     if args.write_doc:
-        command = f"python bench/soak.py --google {args.google} --xlsx {args.xlsx} --seed {args.seed}"
+        command = (f"python bench/soak.py --google {args.google} --xlsx {args.xlsx} --seed {args.seed} "
+                   f"--write-doc {args.write_doc}")
         Path(args.write_doc).write_text(document(soak, command), encoding="utf-8")
     return 1 if soak.problems else 0
 

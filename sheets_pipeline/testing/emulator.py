@@ -295,7 +295,8 @@ class SheetsEmulator:
 
     # ------------------------------------------------------------ counters
     def stats(self) -> dict[str, dict[str, int]]:
-        """{endpoint_key: {"requests", "request_bytes", "response_bytes"}} (bytes of bodies)."""
+        """{endpoint_key: {"requests", "request_bytes", "response_bytes", "server_seconds"}} (bytes of bodies;
+        seconds from the request's arrival to its answer, added latency included)."""
         with self.service.lock:
             return {k: dict(v) for k, v in self._stats.items()}
 
@@ -306,9 +307,12 @@ class SheetsEmulator:
             self._count = 0
 
     def _record(self, key: str, method: str, path: str, query: dict, raw: bytes, status: int | None,
-                sent: int) -> None:
-        entry = self._stats.setdefault(key, {"requests": 0, "request_bytes": 0, "response_bytes": 0})
+                sent: int, started: float | None = None) -> None:
+        entry = self._stats.setdefault(key, {"requests": 0, "request_bytes": 0, "response_bytes": 0,
+                                             "server_seconds": 0.0})
         entry["requests"] += 1
+        if started is not None:
+            entry["server_seconds"] += time.perf_counter() - started
         entry["request_bytes"] += len(raw)
         entry["response_bytes"] += sent
         try:
@@ -320,6 +324,7 @@ class SheetsEmulator:
 
     # ------------------------------------------------------------ serving
     def _process(self, method: str, path: str, query_text: str, raw: bytes) -> server.Outcome:
+        started = time.perf_counter()
         if self.latency:
             time.sleep(self.latency)
         key, params = server.route(method, path)
@@ -358,7 +363,8 @@ class SheetsEmulator:
             else:
                 body = reply.body or b""
             dropped = fault is not None and fault.kind == "drop_after"
-            self._record(key, method, path, query, raw, None if dropped else reply.status, 0 if dropped else len(body))
+            self._record(key, method, path, query, raw, None if dropped else reply.status, 0 if dropped else len(body),
+                         started)
             if dropped:
                 return server.Outcome(drop=True)
             return server.Outcome(reply.status, body, reply.content_type, reply.headers)
