@@ -50,8 +50,9 @@ def _time_planning() -> None:
 def _settings(endpoint: str) -> Any:
     from sheets_pipeline.config import GoogleSettings
 
-    # no client-side throttle: the emulator has no quota, and the point is to count calls, not to wait
-    return GoogleSettings(api_endpoint=endpoint, requests_per_minute=1_000_000)
+    # no client-side throttle: the emulator has no quota, and the point is to count calls, not to wait; a long
+    # timeout: the emulator takes far longer than Google to answer a read of 100,000 rows
+    return GoogleSettings(api_endpoint=endpoint, requests_per_minute=1_000_000, timeout=1800)
 
 
 def ours_google(endpoint: str, key: str) -> dict[str, Any]:

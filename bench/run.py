@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.dataset import TODAY, YESTERDAY, day_edits, raw_leads
+from bench.document import GOOGLE_KINDS, google_findings, google_table, render, xlsx_findings, xlsx_table
 from sheets_pipeline.backends.google_auth import google_client
 from sheets_pipeline.backends.gsheets import GSheetsBackend
 from sheets_pipeline.backends.xlsx import XlsxBackend
@@ -32,12 +33,6 @@ from sheets_pipeline.config import Config, GoogleSettings
 from sheets_pipeline.new_sheet import new_spreadsheet
 from sheets_pipeline.sync import sync
 from sheets_pipeline.testing.emulator import SheetsEmulator
-
-GOOGLE_KINDS = ("ours-google", "per-row", "read-write")
-LABELS = {"ours-google": "sheets-pipeline", "ours-google-again": "sheets-pipeline, nothing new",
-          "per-row": "gspread, one update per row", "read-write": "gspread, get_all_values + one update",
-          "ours-xlsx": "sheets-pipeline sync", "openpyxl": "openpyxl load + save",
-          "validate": "validate", "report": "report", "dry-run": "sync --dry-run"}
 
 
 def contender(kind: str, *arguments: Any) -> dict[str, Any]:
@@ -57,7 +52,7 @@ def _typed(value: Any) -> Any:
 
 def google_sheet(emu: SheetsEmulator, leads: int) -> tuple[str, Any]:
     """A spreadsheet of `leads` as yesterday's sync left it, then a day of edits; its key and saved state."""
-    config = Config(google=GoogleSettings(api_endpoint=emu.url, requests_per_minute=1_000_000))
+    config = Config(google=GoogleSettings(api_endpoint=emu.url, requests_per_minute=1_000_000, timeout=1800))
     backend = GSheetsBackend(google_client(config.google))
     backend.create(new_spreadsheet(config, YESTERDAY))
     key = backend.key
@@ -131,41 +126,6 @@ def run_xlsx(folder: Path, source: Path, kind: str) -> dict[str, Any]:
     return contender("cli", [*command, str(work)])
 
 
-# --- the table -----------------------------------------------------------------------------------------------
-
-def _mb(n: float) -> str:
-    return f"{n / 1e6:,.2f}" if n < 10e6 else f"{n / 1e6:,.0f}"
-
-
-def google_table(results: dict[tuple[int, float], dict[str, Any]]) -> list[str]:
-    lines = [("| Leads | Added latency | Contender | API calls | Cells written | Sent MB | Received MB | Wall s "
-             "| Server s | Client CPU s | Compute s | Peak MB | Wall vs ours |"),
-             "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for (leads, latency), runs in sorted(results.items()):
-        ours = runs["ours-google"]
-        rows = [("ours-google", ours), ("ours-google-again", ours["again"])]
-        rows += [(kind, runs[kind]) for kind in GOOGLE_KINDS[1:] if kind in runs]
-        for kind, m in rows:
-            ratio = "1×" if kind == "ours-google" else f"{m['wall_s'] / ours['wall_s']:.1f}×"
-            cells = m["cells"] if m.get("written", True) else 0
-            lines.append(f"| {leads:,} | {latency * 1000:.0f} ms | {LABELS[kind]} | {m['calls']:,} | {cells:,} | "
-                         f"{_mb(m['sent_bytes'])} | {_mb(m['received_bytes'])} | {m['wall_s']:.2f} | "
-                         f"{m['server_s']:.2f} | {m['cpu_s']:.2f} | {m['compute_s']:.2f} | {m['peak_mb']:.0f} | "
-                         f"{ratio} |")
-    return lines
-
-
-def xlsx_table(results: dict[int, dict[str, Any]]) -> list[str]:
-    lines = ["| Leads | Run | Wall s | CPU s | Compute s | Peak MB | vs openpyxl load + save |",
-             "|---:|---|---:|---:|---:|---:|---:|"]
-    for leads, runs in sorted(results.items()):
-        floor = runs["openpyxl"]["wall_s"]
-        for kind, m in runs.items():
-            lines.append(f"| {leads:,} | {LABELS[kind]} | {m['wall_s']:.2f} | {m['cpu_s']:.2f} | "
-                         f"{m['compute_s']:.2f} | {m['peak_mb']:.0f} | {m['wall_s'] / floor:.2f}× |")
-    return lines
-
-
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -179,21 +139,8 @@ def machine() -> str:
             f"{platform.system()} {platform.release()}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="100,1000,10000,100000", help="lead counts, comma-separated")
-    parser.add_argument("--latency-ms", default="0,100", help="added to every request, comma-separated")
-    parser.add_argument("--per-row-max", type=int, default=100_000,
-                        help="skip the per-row peer above this many leads (it makes one request per changed row)")
-    parser.add_argument("--skip-xlsx", action="store_true")
-    parser.add_argument("--work", default=str(ROOT / "bench" / ".work"), help="where the workbooks are built")
-    parser.add_argument("--json", help="also write every measurement to this file")
-    args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
-    latencies = [float(s) / 1000 for s in args.latency_ms.split(",")]
-    folder = Path(args.work)
-    folder.mkdir(parents=True, exist_ok=True)
-
+def measure(sizes: list[int], latencies: list[float], per_row_max: int, with_xlsx: bool, folder: Path
+            ) -> tuple[dict[tuple[int, float], dict[str, Any]], dict[int, dict[str, Any]]]:
     google: dict[tuple[int, float], dict[str, Any]] = {}
     xlsx: dict[int, dict[str, Any]] = {}
     with SheetsEmulator(strict=False) as emu:  # requests were checked against the API schema by the tests
@@ -203,26 +150,56 @@ def main() -> None:
             for latency in latencies:
                 runs: dict[str, Any] = {}
                 for kind in GOOGLE_KINDS:
-                    if kind == "per-row" and leads > args.per_row_max:
+                    if kind == "per-row" and leads > per_row_max:
                         continue
                     print(f"  {latency * 1000:.0f} ms, {kind}", file=sys.stderr)
                     runs[kind] = run_google(emu, key, saved, kind, latency)
                 google[(leads, latency)] = runs
             emu.reset()
-            if not args.skip_xlsx:
+            if with_xlsx:
                 print(f"{leads:,} leads: .xlsx", file=sys.stderr)
                 source = xlsx_workbook(folder, leads)
                 xlsx[leads] = {kind: run_xlsx(folder, source, kind)
                                for kind in ("ours-xlsx", "openpyxl", "validate", "report", "dry-run")}
-    print(f"Machine: {machine()}\n")
+    return google, xlsx
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,1000,10000,100000", help="lead counts, comma-separated")
+    parser.add_argument("--latency-ms", default="0,100", help="added to every request, comma-separated")
+    parser.add_argument("--per-row-max", type=int, default=100_000,
+                        help="skip the per-row peer above this many leads (it makes one request per changed row)")
+    parser.add_argument("--skip-xlsx", action="store_true")
+    parser.add_argument("--work", default=str(ROOT / "bench" / ".work"), help="where the workbooks are built")
+    parser.add_argument("--json", help="also write every measurement to this file")
+    parser.add_argument("--from-json", help="measure nothing: report the measurements saved in this file")
+    parser.add_argument("--write-doc", help="write the report, with each target checked, to this Markdown file")
+    args = parser.parse_args()
+    if args.from_json:
+        saved = json.loads(Path(args.from_json).read_text())
+        google = {(int(k.split("@")[0]), float(k.split("@")[1])): v for k, v in saved["google"].items()}
+        xlsx = {int(k): v for k, v in saved["xlsx"].items()}
+        where, command = saved["machine"], saved.get("command", "python bench/run.py")
+    else:
+        folder = Path(args.work)
+        folder.mkdir(parents=True, exist_ok=True)
+        google, xlsx = measure([int(s) for s in args.sizes.split(",")],
+                               [float(s) / 1000 for s in args.latency_ms.split(",")], args.per_row_max,
+                               not args.skip_xlsx, folder)
+        where, command = machine(), "python " + " ".join(["bench/run.py", *sys.argv[1:]])
+    print(f"Machine: {where}\n")
     print("\n".join(google_table(google)))
     if xlsx:
         print()
         print("\n".join(xlsx_table(xlsx)))
-    if args.json:
-        Path(args.json).write_text(json.dumps({"machine": machine(), "today": TODAY.isoformat(),
+    if args.json and not args.from_json:
+        Path(args.json).write_text(json.dumps({"machine": where, "command": command, "today": TODAY.isoformat(),
                                                "google": {f"{k[0]}@{k[1]}": v for k, v in google.items()},
                                                "xlsx": xlsx}, indent=1, default=str))
+    if args.write_doc:
+        text = render(google_findings(google), xlsx_findings(xlsx) if xlsx else [], google, xlsx, where, command)
+        Path(args.write_doc).write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
