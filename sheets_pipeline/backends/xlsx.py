@@ -3,6 +3,7 @@ something a person put in the workbook."""
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import tempfile
@@ -241,6 +242,7 @@ class XlsxBackend:
         """Write next to the target, check nothing was lost, then rename over it: the old file or the new one,
         never half of either."""
         directory = target.parent if str(target.parent) else Path(".")
+        _remove_leftovers(directory, target.name)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
         tmp = Path(tmp_name)
         try:
@@ -263,6 +265,14 @@ class XlsxBackend:
             if tmp.exists():
                 tmp.unlink()
         _fsync_dir(directory)
+
+
+def _remove_leftovers(directory: Path, name: str) -> None:
+    """Temporary files of an earlier save that was killed before it could clean up (syncs of one workbook never
+    run at once: the pipeline lock sees to it)."""
+    for leftover in directory.glob(f".{glob.escape(name)}.*.tmp"):
+        if re.fullmatch(rf"\.{re.escape(name)}\.[A-Za-z0-9_]{{8}}\.tmp", leftover.name):
+            leftover.unlink(missing_ok=True)
 
 
 def _umask() -> int:

@@ -208,6 +208,19 @@ def test_a_crash_during_the_save_leaves_the_old_file_and_no_debris(tmp_path, mon
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.xlsx"]
 
 
+def test_the_temp_file_of_a_killed_save_is_removed_by_the_next_sync(tmp_path):
+    path = make_book(tmp_path / "p.xlsx", sample=True)
+    leftover = tmp_path / ".p.xlsx.k3j9x_2a.tmp"  # what a save killed before its clean-up leaves
+    leftover.write_bytes(b"PK\x03\x04 half a zip")
+    others = [tmp_path / ".other.xlsx.k3j9x_2a.tmp", tmp_path / ".p.xlsx.notes.tmp.txt", tmp_path / "p.xlsx.tmp"]
+    for other in others:
+        other.write_text("not ours")
+    assert sync(XlsxBackend(path), Config(), TODAY).written
+    assert not leftover.exists()
+    assert all(other.exists() for other in others)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["p.xlsx", *(o.name for o in others)])
+
+
 def _inject_sparklines(path: Path) -> None:
     """Add an Excel 2010 sparkline group, which openpyxl cannot keep, to the first sheet."""
     tmp = path.with_suffix(".tmp")
