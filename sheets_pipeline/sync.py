@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import Any
 
 from .backends.base import Backend, CellChange, Plan, Snapshot
 from .config import Config
@@ -143,6 +145,15 @@ def _same(old: CellValue, new: str | date | None, dates_as_serials: bool) -> boo
     return isinstance(old, str) and old == new
 
 
+def _covered(found: frozenset[Any], wanted: frozenset[Any], identity: Callable[[Any], tuple]) -> bool:
+    """The dropdowns (or formats) found are the ones wanted, each on at least the wanted rows. A row a person
+    inserts inside their range makes Google (and Excel) stretch them by a row: still intact, nothing to write."""
+    spans = {identity(item): (item.first_row, item.last_row) for item in found}
+    if len(spans) != len(found) or set(spans) != {identity(item) for item in wanted}:
+        return False
+    return all(spans[identity(w)][0] <= w.first_row and spans[identity(w)][1] >= w.last_row for w in wanted)
+
+
 def _normalized(grid: Grid | None) -> list[tuple[CellValue, ...]]:
     rows: list[tuple[CellValue, ...]] = []
     for row in grid or []:
@@ -241,12 +252,12 @@ def plan_sync(snapshot: Snapshot, config: Config, today: date, now: datetime | N
         counts["lists"] += 1
     last_row = max((lead.row for lead in sheet.leads), default=columns.header_row)
     wanted = dropdowns_for(columns.index, columns.header_row, last_row, lists_lengths(desired_lists))
-    if wanted != snapshot.dropdowns:
+    if not _covered(snapshot.dropdowns, wanted, lambda d: (d.column, d.lists_column, d.length)):
         plan.dropdowns = wanted
         counts["dropdowns"] += 1
     extent = max(d.last_row for d in wanted) if wanted else last_row
     formats = pipeline_formats(columns.index, columns.header_row + 1, extent, columns.width)
-    if formats != snapshot.pipeline_formats:
+    if not _covered(snapshot.pipeline_formats, formats, lambda f: (f.kind, f.key_column, f.last_column)):
         plan.pipeline_formats = formats
     _plan_insight_tabs(plan, snapshot, checked, today, now or datetime.combine(today, time()))
     return SyncResult(plan=plan, checked=checked, counts=counts)

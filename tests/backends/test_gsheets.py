@@ -267,3 +267,16 @@ def test_summary_and_follow_ups_tabs_on_google(emu, config, waits):
     assert follow_ups[1][:2] == ["L-0002", "Bolt"]
     charts = next(s for s in emu.spreadsheet(key)["sheets"] if s["properties"]["title"] == "Summary").get("charts", [])
     assert len(charts) == 2  # win rate by source, funnel (no loss yet)
+
+
+def test_a_row_a_person_inserts_inside_the_dropdowns_does_not_make_every_sync_write(emu, config, waits):
+    """Google stretches the dropdowns and formats over a row inserted inside them: they are still intact."""
+    key, backend = initialised(emu, config, waits, [lead(f"Lead {i}", stage="New") for i in range(10)])
+    sync(backend, config, TODAY)
+    emu.insert_rows(key, "Pipeline", 5, 1)
+    emu.set_values(key, "Pipeline", "B5", [["Walk-in"]])
+    result = sync(backend, config, TODAY)
+    assert result.written and result.plan.dropdowns is None and result.plan.pipeline_formats is None
+    emu.reset_stats()
+    assert not sync(backend, config, TODAY).changed
+    assert calls(emu) == {"spreadsheets.get": 1}
