@@ -176,11 +176,14 @@ def main() -> None:
     parser.add_argument("--from-json", help="measure nothing: report the measurements saved in this file")
     parser.add_argument("--write-doc", help="write the report, with each target checked, to this Markdown file")
     args = parser.parse_args()
-    if args.from_json:
-        saved = json.loads(Path(args.from_json).read_text())
-        google = {(int(k.split("@")[0]), float(k.split("@")[1])): v for k, v in saved["google"].items()}
-        xlsx = {int(k): v for k, v in saved["xlsx"].items()}
-        where, command = saved["machine"], saved.get("command", "python bench/run.py")
+    if args.from_json:  # one file, or several runs (e.g. the biggest size on its own) separated by commas
+        google, xlsx, commands = {}, {}, []
+        for name in args.from_json.split(","):
+            saved = json.loads(Path(name).read_text())
+            google.update({(int(k.split("@")[0]), float(k.split("@")[1])): v for k, v in saved["google"].items()})
+            xlsx.update({int(k): v for k, v in saved["xlsx"].items()})
+            commands.append(saved.get("command", "python bench/run.py"))
+        where, command = saved["machine"], "` then `".join(commands)
     else:
         folder = Path(args.work)
         folder.mkdir(parents=True, exist_ok=True)
