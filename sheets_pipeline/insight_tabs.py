@@ -31,6 +31,11 @@ class Section:
 
 
 def sections(insights: Insights) -> list[Section]:
+    """Every table: the Summary tab's, then the follow-up queue."""
+    return [*summary_sections(insights), follow_ups_section(insights)]
+
+
+def summary_sections(insights: Insights) -> list[Section]:
     out: list[Section] = []
     out.append(Section(
         "by_source", "Conversion by source",
@@ -93,15 +98,18 @@ def sections(insights: Insights) -> list[Section]:
          ["Rows with errors", health.rows_with_errors], ["Rows with warnings", health.rows_with_warnings]],
         notes=[f"Summary last updated {health.updated:%Y-%m-%d %H:%M}."] if health.updated else [],
     ))
-    out.append(Section(
+    if insights.excluded_by_date:
+        out[0].notes.append(f"{insights.excluded_by_date} lead(s) outside the --since/--until range are left out.")
+    return out
+
+
+def follow_ups_section(insights: Insights) -> Section:
+    return Section(
         "follow_ups", "Follow-ups", FOLLOW_UP_HEADERS,
         [[f.id, f.lead, f.contact or None, f.owner or None, f.stage or None, f.due, f.days_overdue, f.follow_ups_sent]
          for f in insights.follow_ups],
         {5: "date"},
-    ))
-    if insights.excluded_by_date:
-        out[0].notes.append(f"{insights.excluded_by_date} lead(s) outside the --since/--until range are left out.")
-    return out
+    )
 
 
 FOLLOW_UP_HEADERS = ["ID", "Lead", "Contact", "Owner", "Stage", "Due", "Days overdue", "Follow-ups sent"]
@@ -110,6 +118,8 @@ FOLLOW_UP_HEADERS = ["ID", "Lead", "Contact", "Owner", "Stage", "Due", "Days ove
 def display_rows(section: Section) -> list[list[CellValue]]:
     """The section's rows with a dash where a figure has nothing to divide by."""
     figures = {c for c, kind in section.kinds.items() if kind in FIGURE_KINDS}
+    if not figures:  # nothing to dash (the follow-up queue, thousands of rows long)
+        return [list(row) for row in section.rows]
     return [[DASH if v is None and c in figures else v for c, v in enumerate(row)] for row in section.rows]
 
 
@@ -166,9 +176,7 @@ def summary_tab(insights: Insights, title: str, updated: datetime | date | None)
     tab.style(1, 1, 1, 1, "title")
     tab.style(1, 2, 1, 2, "note")
     tab.style(1, 3, 1, 3, "datetime")
-    for section in sections(insights):
-        if section.key == "follow_ups":
-            continue  # a tab of its own
+    for section in summary_sections(insights):  # the follow-ups have a tab of their own
         tab.add([])
         tab.add([section.title], "section")
         if section.rows:
@@ -184,13 +192,20 @@ def summary_tab(insights: Insights, title: str, updated: datetime | date | None)
 
 def follow_ups_tab(insights: Insights) -> tuple[Grid, TabLook]:
     tab = _Tab()
-    section = next(s for s in sections(insights) if s.key == "follow_ups")
-    tab.table(section)
+    tab.table(follow_ups_section(insights))
     for i, item in enumerate(insights.follow_ups):
         if item.days_overdue > 0:
             tab.style(i + 2, 1, i + 2, len(FOLLOW_UP_HEADERS), "overdue")
     widths = {1: 10, 2: 28, 3: 22, 4: 14, 5: 16, 6: 12, 7: 13, 8: 15}
     return tab.grid, TabLook(styles=tuple(tab.styles), widths=widths, freeze_rows=1)
+
+
+def with_updated(summary: Grid, updated: datetime | date | None) -> Grid:
+    """`summary`, a Summary tab's grid, set to show another time of update (in place): the same grid as making
+    the tab anew with that time, without computing its tables again."""
+    row, column = UPDATED_CELL
+    summary[row - 1][column - 1] = updated
+    return summary
 
 
 def updated_value(grid: Grid | None) -> CellValue:

@@ -84,30 +84,34 @@ def lead_facts(leads: Sequence[Lead], derived: Sequence[Derived], ids: Sequence[
         if lead.source is not None:
             source = lead.source.label
         else:
-            source = INVALID_LABEL if lead.text("source") else NONE_LABEL
+            source = INVALID_LABEL if lead.has("source") else NONE_LABEL
         stage_index = lists.stage_index(lead.stage) if lead.stage is not None else None
         if d.outcome is not None:
             outcome: str | None = d.outcome.role
         else:
-            outcome = "invalid" if lead.text("outcome") else None
+            outcome = "invalid" if lead.has("outcome") else None
         reason = None
         if outcome == "lost":
             if lead.loss_reason is not None:
                 reason = lead.loss_reason.label
             else:
-                reason = INVALID_LABEL if lead.text("loss_reason") else MISSING_LABEL
-        reached_candidates = [i for i in (stage_index, history_reached.get(identifier)) if i is not None]
-        facts.append(LeadFacts(
-            id=identifier, lead=lead.lead, contact=lead.text("contact"), owner=lead.owner,
-            source=source, stage_index=stage_index,
-            stage_label=lead.stage.label if lead.stage else lead.text("stage"),
-            outcome=outcome, loss_reason=reason, created=d.created,
-            first_contact=d.first_contact, closed=d.closed,
-            reached=max(reached_candidates) if reached_candidates else None,
-            next_follow_up=d.next_follow_up, follow_ups=lead.follow_ups, stale=d.stale and not d.auto_closed,
-            errors=sum(1 for f in lead.findings if f.severity == "error"),
-            warnings=sum(1 for f in lead.findings if f.severity == "warning"),
-        ))
+                reason = INVALID_LABEL if lead.has("loss_reason") else MISSING_LABEL
+        reached = stage_index
+        in_history = history_reached.get(identifier)
+        if in_history is not None and (reached is None or in_history > reached):
+            reached = in_history
+        errors = warnings = 0
+        for finding in lead.findings:
+            if finding.severity == "error":
+                errors += 1
+            elif finding.severity == "warning":
+                warnings += 1
+        stage_label = lead.stage.label if lead.stage else lead.text("stage")
+        stale = d.stale and not d.auto_closed  # an auto-closed lead is no longer stale
+        # In field order, not by keyword: a class called with keywords pays for a dict, once per lead
+        facts.append(LeadFacts(identifier, lead.lead, lead.text("contact"), lead.owner, source, stage_index,
+                               stage_label, outcome, reason, d.created, d.first_contact, d.closed, reached,
+                               d.next_follow_up, lead.follow_ups, stale, errors, warnings))
     return facts
 
 
@@ -126,14 +130,14 @@ class SourceRow:
     win_rate: float | None = None
     conversion: float | None = None
 
-    def add(self, outcome: str | None) -> None:
-        self.leads += 1
+    def add(self, outcome: str | None, leads: int = 1) -> None:
+        self.leads += leads
         if outcome is None:
-            self.open += 1
+            self.open += leads
         elif outcome == "invalid":
-            self.invalid_outcome += 1
+            self.invalid_outcome += leads
         else:
-            setattr(self, outcome, getattr(self, outcome) + 1)
+            setattr(self, outcome, getattr(self, outcome) + leads)
 
     def finish(self) -> SourceRow:
         self.win_rate = ratio(self.won, self.won + self.lost + self.no_response)
@@ -145,9 +149,12 @@ def by_source(facts: Iterable[LeadFacts], lists: PipelineLists) -> list[SourceRo
     """Per source in the list's order, then (none) and (invalid) when they occur, then a total row."""
     rows = {label: SourceRow(label) for label in lists.sources.labels()}
     total = SourceRow("Total")
-    for fact in facts:
-        rows.setdefault(fact.source, SourceRow(fact.source)).add(fact.outcome)
-        total.add(fact.outcome)
+    # counted first: a handful of (source, outcome) pairs, however many leads
+    for (source, outcome), leads in Counter((f.source, f.outcome) for f in facts).items():
+        if source not in rows:
+            rows[source] = SourceRow(source)
+        rows[source].add(outcome, leads)
+        total.add(outcome, leads)
     ordered = [r for label, r in rows.items() if label not in (NONE_LABEL, INVALID_LABEL)]
     ordered += [rows[label] for label in (NONE_LABEL, INVALID_LABEL) if label in rows]
     return [r.finish() for r in ordered] + [total.finish()]
@@ -249,10 +256,11 @@ class Funnel:
 def funnel(facts: Iterable[LeadFacts], lists: PipelineLists) -> Funnel:
     facts = list(facts)
     known = [f.reached for f in facts if f.reached is not None]
+    leads_at = Counter(known)  # furthest stage index -> leads
     rows: list[FunnelRow] = []
     previous: int | None = None
     for index, label in enumerate(lists.stages.labels()):
-        reached = sum(1 for r in known if r >= index)
+        reached = sum(n for r, n in leads_at.items() if r >= index)
         rows.append(FunnelRow(label, reached, ratio(reached, previous) if previous is not None else None,
                               ratio(reached, len(known))))
         previous = reached

@@ -139,7 +139,7 @@ def read_state(grid: Grid | None) -> State:
     leads: dict[str, tuple[str, str]] = {}
     next_id = 1
     for row in grid[1:]:
-        cells = list(row) + [None] * (6 - len(row))
+        cells = row if len(row) >= 6 else [*row, *[None] * (6 - len(row))]  # a read trims trailing blanks
         if cells[0] not in (None, ""):
             leads.setdefault(str(cells[0]), (_text(cells[1]), _text(cells[2])))
         if cells[4] == STATE_META_NEXT_ID and isinstance(cells[5], (int, float)):
@@ -148,13 +148,11 @@ def read_state(grid: Grid | None) -> State:
 
 
 def state_grid(state: State) -> Grid:
-    grid: Grid = [[*STATE_HEADERS, None, "key", "value"]]
-    rows = sorted(state.leads.items())
-    for i in range(max(len(rows), 1)):
-        identifier, (stage, outcome) = rows[i] if i < len(rows) else (None, (None, None))
-        meta: list[CellValue] = [STATE_META_NEXT_ID, state.next_id] if i == 0 else [None, None]
-        grid.append([identifier, stage or None, outcome or None, None, *meta])
-    return grid
+    leads = state.leads
+    rows: Grid = [[identifier, leads[identifier][0] or None, leads[identifier][1] or None, None, None, None]
+                  for identifier in sorted(leads)] or [[None] * 6]
+    rows[0][4:] = [STATE_META_NEXT_ID, state.next_id]  # the key-value column beside the first lead
+    return [[*STATE_HEADERS, None, "key", "value"], *rows]
 
 
 def _text(value: CellValue) -> str:

@@ -32,6 +32,7 @@ FIELDS: tuple[str, ...] = (
 OPTIONAL_FIELDS = frozenset({"contact", "email", "value", "notes"})
 REQUIRED_FIELDS = tuple(f for f in FIELDS if f not in OPTIONAL_FIELDS)
 DATE_FIELDS = ("created", "first_contact", "last_contact", "last_reply", "closed")
+_DATE_CELLS = (*DATE_FIELDS, "next_follow_up")  # every cell read as a date, the worker's own included
 # Columns the worker writes. Everything else in the Pipeline tab belongs to people.
 OWNED_FIELDS = frozenset({"next_follow_up", "flags"})
 STAMPED_FIELDS = frozenset({"id", "created", "first_contact", "closed"})
@@ -65,6 +66,18 @@ class Columns:
     def content_positions(self) -> list[int]:
         """Columns whose content makes a row a lead."""
         return [self.index[name] for name in CONTENT_FIELDS if name in self.index]
+
+    @cached_property
+    def _reach(self) -> int:
+        """How long a row must be to hold every known column."""
+        return max(self.index.values(), default=-1) + 1
+
+    def cells(self, row: Sequence[CellValue]) -> dict[str, CellValue]:
+        """Each known field's cell in `row`; None for the cells past its end (sheets trim trailing blanks)."""
+        if len(row) >= self._reach:  # the usual row: no bounds check per cell
+            return {name: row[i] for name, i in self.index.items()}
+        width = len(row)
+        return {name: (row[i] if i < width else None) for name, i in self.index.items()}
 
     def has(self, name: str) -> bool:
         return name in self.index
@@ -192,16 +205,26 @@ class Lead:
 
     def text(self, name: str) -> str:
         value = self.stamped[name] if name in self.stamped else self.raw.get(name)
+        if type(value) is str:
+            return value.strip()
+        return "" if value is None else _cell_text(value).strip()
+
+    def has(self, name: str) -> bool:
+        """Whether the cell holds anything but blanks (as this sync leaves it): `bool(self.text(name))` without
+        writing out numbers and dates."""
+        value = self.stamped[name] if name in self.stamped else self.raw.get(name)
         if value is None:
-            return ""
-        return value.strip() if type(value) is str else _cell_text(value).strip()
+            return False
+        if isinstance(value, str):
+            return bool(value.strip())
+        return isinstance(value, (int, float, date)) or bool(_cell_text(value).strip())
 
     def date(self, name: str) -> date | None:
         return self.dates.get(name)
 
     @property
     def is_open(self) -> bool:
-        return self.outcome is None and not self.text("outcome")
+        return self.outcome is None and not self.has("outcome")
 
     def flag(self, name: str | None, severity: Severity, message: str) -> None:
         self.findings.append(Finding(self.row, name, severity, message))
@@ -255,6 +278,8 @@ def _is_blank(value: CellValue) -> bool:
 
 def _parse_term(lead: Lead, name: str, terms: TermList) -> Term | None:
     value = lead.raw.get(name)
+    if type(value) is str:  # the usual cell: typed, or picked from the dropdown
+        return terms.find(value) if value.strip() else None
     if _is_blank(value):
         return None
     if isinstance(value, Formula):
@@ -274,8 +299,8 @@ def parse_lead(row_number: int, row: Sequence[CellValue], columns: Columns, list
                 break
     else:
         return None
-    raw = {name: (row[i] if i < width else None) for name, i in columns.index.items()}
-    lead = Lead(row=row_number, raw=raw)
+    raw = columns.cells(row)
+    lead = Lead(row_number, raw)  # not by keyword: a class called with keywords pays for a dict, once per row
     lead.id = lead.text("id")
     lead.lead = lead.text("lead")
     lead.email = lead.text("email")
@@ -303,9 +328,9 @@ def parse_lead(row_number: int, row: Sequence[CellValue], columns: Columns, list
             lead.flag("follow_ups", "error", f"'{shorten(_cell_text(follow_ups))}' is not a count of follow-ups")
         else:
             lead.follow_ups = int(count)
-    for name in DATE_FIELDS + ("next_follow_up",):
+    for name in _DATE_CELLS:
         cell = raw.get(name)
-        if cell is None or type(cell) is date:
+        if cell is None or type(cell) is date:  # a date cell, as most are: nothing to read
             lead.dates[name] = cell
             continue
         if isinstance(cell, Formula):
@@ -328,9 +353,10 @@ def _example(order: str) -> str:
 
 def parse_pipeline(grid: Grid, lists: PipelineLists, date_order: str, language: str = "en") -> ParsedSheet:
     columns = find_columns(grid, language)
+    decimal_comma = language == "fr"
     leads: list[Lead] = []
     for r in range(columns.header_row, len(grid)):
-        lead = parse_lead(r + 1, grid[r], columns, lists, date_order, decimal_comma=language == "fr")
+        lead = parse_lead(r + 1, grid[r], columns, lists, date_order, decimal_comma)
         if lead is not None:
             leads.append(lead)
     return ParsedSheet(columns=columns, leads=leads, findings=[])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -11,7 +11,7 @@ from functools import cache
 from .config import Config
 from .dates import add_days
 from .lists import PipelineLists
-from .model import Lead
+from .model import DATE_FIELDS, Lead
 from .text import key, shorten
 from .vocabulary import Term, TermList, vocabulary
 
@@ -40,8 +40,10 @@ def _is_vague(text: str) -> bool:
 # --- values must come from the lists --------------------------------------------------------------------------
 
 def check_stage_value(lead: Lead, lists: PipelineLists) -> None:
+    if lead.stage is not None:
+        return
     typed = lead.text("stage")
-    if not typed or lead.stage is not None or _has_formula_finding(lead, "stage"):
+    if not typed or _has_formula_finding(lead, "stage"):
         return
     quoted = shorten(typed)
     outcome = lists.outcomes.find(typed)
@@ -58,8 +60,10 @@ def check_stage_value(lead: Lead, lists: PipelineLists) -> None:
 
 
 def check_outcome_value(lead: Lead, lists: PipelineLists) -> None:
+    if lead.outcome is not None:
+        return
     typed = lead.text("outcome")
-    if not typed or lead.outcome is not None or _has_formula_finding(lead, "outcome"):
+    if not typed or _has_formula_finding(lead, "outcome"):
         return
     quoted = shorten(typed)
     stage = lists.stages.find(typed)
@@ -74,8 +78,10 @@ def check_outcome_value(lead: Lead, lists: PipelineLists) -> None:
 
 
 def check_source_value(lead: Lead, lists: PipelineLists) -> None:
+    if lead.source is not None:
+        return
     typed = lead.text("source")
-    if typed and lead.source is None and not _has_formula_finding(lead, "source"):
+    if typed and not _has_formula_finding(lead, "source"):
         _unknown(lead, "source", typed, lists.sources, "a source", hint="or add it to the Lists tab")
 
 
@@ -109,7 +115,7 @@ def check_reason(lead: Lead, lists: PipelineLists) -> None:
         elif lead.loss_reason is None and not _has_formula_finding(lead, "loss_reason"):
             _wrong_reason(lead, typed, lists.pass_reasons, lists.loss_reasons, "pass reason")
     elif typed:
-        if lead.outcome is None and not lead.text("outcome"):
+        if lead.outcome is None and not lead.has("outcome"):
             lead.flag("loss_reason", "error", "a loss reason on an open lead: set Outcome, or clear the reason")
         elif lead.outcome is not None:
             lead.flag("loss_reason", "warning", f"a loss reason on a {lead.outcome.label} lead: clear it")
@@ -131,16 +137,16 @@ def _wrong_reason(lead: Lead, typed: str, expected: TermList, other: TermList, w
 
 def check_order(lead: Lead, lists: PipelineLists) -> None:
     if lead.outcome is None:
-        if lead.is_open and not lead.text("stage"):
+        if lead.is_open and not lead.has("stage"):
             lead.flag("stage", "warning", f"Stage is blank (a new lead is '{lists.stages.terms[0].label}')")
         elif lead.stage is not None and lists.stage_index(lead.stage) < lists.contacted_index:
-            if lead.text("first_contact") or lead.text("last_contact") or lead.follow_ups:
+            if lead.has("first_contact") or lead.has("last_contact") or lead.follow_ups:
                 contacted = lists.stages.terms[lists.contacted_index].label
                 lead.flag("stage", "warning", f"already contacted but Stage is '{lead.stage.label}': "
                           f"move it to '{contacted}'")
         return
     if lead.stage is None:
-        if not lead.text("stage"):
+        if not lead.has("stage"):
             lead.flag("stage", "warning", "Stage is blank: keep the last stage the lead reached")
         return
     index = lists.stage_index(lead.stage)
@@ -157,41 +163,47 @@ def check_order(lead: Lead, lists: PipelineLists) -> None:
 # --- dates ------------------------------------------------------------------------------------------------------
 
 def check_dates(lead: Lead, today: date) -> None:
-    for name in ("created", "first_contact", "last_contact", "last_reply", "closed"):
-        day = lead.date(name)
+    dates = lead.dates
+    for name in DATE_FIELDS:
+        day = dates.get(name)
         if day is not None and day > today:
             lead.flag(name, "warning", f"{day.isoformat()} is in the future")
-    first, last = lead.date("first_contact"), lead.date("last_contact")
+    first, last = dates.get("first_contact"), dates.get("last_contact")
     if first and last and last < first:
         lead.flag("last_contact", "warning", "Last contact is before First contact")
-    closed = lead.date("closed")
+    closed = dates.get("closed")
     if closed and first and closed < first:
         lead.flag("closed", "warning", "Closed is before First contact")
-    if lead.is_open and lead.text("closed"):
+    if lead.is_open and lead.has("closed"):
         lead.flag("closed", "warning", "a Closed date on an open lead: set Outcome, or clear the date")
 
 
 # --- across rows ------------------------------------------------------------------------------------------------
 
 def check_duplicates(leads: Iterable[Lead]) -> None:
-    by_id: dict[str, list[Lead]] = defaultdict(list)
-    by_email: dict[str, list[Lead]] = defaultdict(list)
-    for lead in leads:
-        if lead.id:
-            by_id[lead.id.casefold()].append(lead)
-        if lead.email:
-            by_email[lead.email.casefold()].append(lead)
-    for group in by_id.values():
-        if len(group) > 1:
-            for lead in group:
-                others = _rows(o.row for o in group if o is not lead)
-                lead.flag("id", "error", f"duplicate ID '{shorten(lead.id)}' (also row {others}): give each lead "
-                          "its own ID (clear it and the next sync assigns one)")
-    for group in by_email.values():
-        if len(group) > 1:
-            for lead in group:
-                others = _rows(o.row for o in group if o is not lead)
-                lead.flag("email", "warning", f"same email as row {others}")
+    leads = list(leads)
+    for group in _sharing(leads, [lead.id.casefold() for lead in leads]):
+        for lead in group:
+            others = _rows(o.row for o in group if o is not lead)
+            lead.flag("id", "error", f"duplicate ID '{shorten(lead.id)}' (also row {others}): give each lead "
+                      "its own ID (clear it and the next sync assigns one)")
+    for group in _sharing(leads, [lead.email.casefold() for lead in leads]):
+        for lead in group:
+            others = _rows(o.row for o in group if o is not lead)
+            lead.flag("email", "warning", f"same email as row {others}")
+
+
+def _sharing(leads: list[Lead], folded: list[str]) -> list[list[Lead]]:
+    """The groups of two or more leads with the same non-blank folded value, in order of first appearance.
+    Counted first: nearly every value is unique, and a list per value would cost more than the whole check."""
+    shared = {value for value, count in Counter(folded).items() if count > 1 and value}  # blank: no one's
+    if not shared:
+        return []
+    groups: dict[str, list[Lead]] = {}
+    for lead, value in zip(leads, folded):
+        if value in shared:
+            groups.setdefault(value, []).append(lead)
+    return list(groups.values())
 
 
 def _rows(rows: Iterable[int], shown: int = 5) -> str:
@@ -228,7 +240,8 @@ def next_id_number(existing_ids: Iterable[str], prefix: str, floor: int = 1) -> 
     highest = floor - 1
     folded_prefix = prefix.casefold()
     for identifier in existing_ids:
-        if identifier.casefold().startswith(folded_prefix):
+        # IDs handed out keep the prefix as written: casefold only the others
+        if identifier.startswith(prefix) or identifier.casefold().startswith(folded_prefix):
             digits = identifier[len(prefix):]
             if digits.isdigit() and len(digits) <= 9:  # a longer run of digits is no ID of ours
                 highest = max(highest, int(digits))
@@ -242,16 +255,16 @@ def format_id(prefix: str, number: int) -> str:
 def stamps_for(lead: Lead, lists: PipelineLists, today: date, new_id: str | None) -> dict[str, str | date]:
     """What to write into blank stamp cells. Never touches a cell that holds anything, even garbage."""
     out: dict[str, str | date] = {}
-    if not lead.text("id") and new_id is not None:
+    if not lead.has("id") and new_id is not None:
         out["id"] = new_id
-        if not lead.text("created"):
+        if not lead.has("created"):
             out["created"] = today
     reached_contacted = lead.stage is not None and lists.stage_index(lead.stage) >= lists.contacted_index
-    if reached_contacted and not lead.text("first_contact"):
-        last = lead.date("last_contact")
+    if reached_contacted and not lead.has("first_contact"):
+        last = lead.dates.get("last_contact")
         # The first contact cannot be later than a contact already recorded.
         out["first_contact"] = min(last, today) if last else today
-    if lead.outcome is not None and not lead.text("closed"):
+    if lead.outcome is not None and not lead.has("closed"):
         out["closed"] = today
     return out
 
@@ -262,10 +275,10 @@ def waiting_on_them(lead: Lead, lists: PipelineLists, first_contact: date | None
         return None
     if lists.stage_index(lead.stage) < lists.contacted_index:
         return None
-    last_contact = lead.date("last_contact") or first_contact
+    last_contact = lead.dates.get("last_contact") or first_contact
     if last_contact is None:
         return None
-    reply = lead.date("last_reply")
+    reply = lead.dates.get("last_reply")
     if reply is not None and reply >= last_contact:
         return None  # they answered our last message: the ball is in our court
     return last_contact
@@ -273,7 +286,10 @@ def waiting_on_them(lead: Lead, lists: PipelineLists, first_contact: date | None
 
 def next_follow_up(lead: Lead, lists: PipelineLists, config: Config, first_contact: date | None) -> date | None:
     """Last contact (else First contact) + cadence[follow-ups already sent], for leads waiting on the other side."""
-    since = waiting_on_them(lead, lists, first_contact)
+    return _follow_up_after(waiting_on_them(lead, lists, first_contact), lead, config)
+
+
+def _follow_up_after(since: date | None, lead: Lead, config: Config) -> date | None:
     if since is None or lead.follow_ups >= len(config.cadence):
         return None
     return add_days(since, config.cadence[lead.follow_ups], config.business_days, config.holidays)
@@ -296,22 +312,23 @@ class Derived:
 def derive(lead: Lead, lists: PipelineLists, config: Config, today: date, new_id: str | None) -> Derived:
     """Stamps, follow-up date and staleness of one lead. A stale lead is flagged, or closed when configured."""
     stamps = stamps_for(lead, lists, today, new_id)
-    first_contact = stamps.get("first_contact") or lead.date("first_contact")
+    first_contact = stamps.get("first_contact") or lead.dates.get("first_contact")
     assert first_contact is None or isinstance(first_contact, date)
     outcome = lead.outcome
     follow_up: date | None = None
-    stale = is_stale(lead, lists, config, today, first_contact)
+    waiting_since = waiting_on_them(lead, lists, first_contact)  # both staleness and the follow-up hang on it
+    stale = _stale(waiting_since, lead, config, today, first_contact)
     auto_closed = stale and config.auto_close_stale
     if auto_closed:
         outcome = lists.outcome("no_response")
-        if not lead.text("closed"):
+        if not lead.has("closed"):
             stamps["closed"] = today
     elif stale:
         lead.flag(None, "warning", STALE_FLAG_NO_RESPONSE.format(label=lists.outcome("no_response").label))
     else:
-        follow_up = next_follow_up(lead, lists, config, first_contact)
-    closed = stamps.get("closed") or lead.date("closed")
-    created = stamps.get("created") or lead.date("created")
+        follow_up = _follow_up_after(waiting_since, lead, config)
+    closed = stamps.get("closed") or lead.dates.get("closed")
+    created = stamps.get("created") or lead.dates.get("created")
     assert closed is None or isinstance(closed, date)
     assert created is None or isinstance(created, date)
     return Derived(stamps, follow_up, stale, auto_closed, outcome, first_contact, closed, created)
@@ -319,9 +336,11 @@ def derive(lead: Lead, lists: PipelineLists, config: Config, today: date, new_id
 
 def is_stale(lead: Lead, lists: PipelineLists, config: Config, today: date, first_contact: date | None) -> bool:
     """Enough follow-ups and enough days without a reply: time to close it as No response."""
-    if waiting_on_them(lead, lists, first_contact) is None:
+    return _stale(waiting_on_them(lead, lists, first_contact), lead, config, today, first_contact)
+
+
+def _stale(waiting_since: date | None, lead: Lead, config: Config, today: date, first_contact: date | None) -> bool:
+    if waiting_since is None or lead.follow_ups < config.stale.follow_ups:
         return False
-    if lead.follow_ups < config.stale.follow_ups:
-        return False
-    heard_from = lead.date("last_reply") or first_contact or lead.date("created")
+    heard_from = lead.dates.get("last_reply") or first_contact or lead.dates.get("created")
     return heard_from is not None and (today - heard_from).days >= config.stale.days

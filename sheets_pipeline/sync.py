@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+import gc
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any
+from itertools import zip_longest
+from typing import Any, ParamSpec, TypeVar
 
 from .backends.base import Backend, CellChange, Plan, Snapshot
 from .config import Config
 from .dates import from_serial
 from .errors import ChangedDuringSync, SheetError, TransientWriteError
-from .insight_tabs import follow_ups_tab, summary_tab, updated_value
+from .insight_tabs import follow_ups_tab, summary_tab, updated_value, with_updated
 from .insights import Insights, LeadFacts, compute, lead_facts, stage_reached_in_history
 from .layout import (
     HISTORY_HEADERS,
@@ -47,6 +50,29 @@ ERROR_MARK = "✖"
 WARNING_MARK = "⚠"
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _no_cycle_collection(plan: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run `plan` with the garbage collector's cycle detection paused. Planning a big sheet builds hundreds of
+    thousands of objects that all live until the plan is done and form no reference cycles, on top of a snapshot
+    as big: each full collection would walk them all again for nothing (a quarter of the run at 100,000 leads).
+    Reference counting still frees everything as usual; cycle detection resumes as it was afterwards."""
+
+    @functools.wraps(plan)
+    def paused(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return plan(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return paused
+
+
 @dataclass
 class Checked:
     """A parsed and checked pipeline, and what the rules derive for each lead: everything but the diff."""
@@ -71,6 +97,10 @@ class Checked:
     def lead_id(self, i: int) -> str:
         return self.leads[i].id or self.new_ids[i] or ""
 
+    def lead_ids(self) -> list[str]:
+        """Every lead's ID once this sync is written, in order: `lead_id` for all of them at once."""
+        return [lead.id or new_id or "" for lead, new_id in zip(self.leads, self.new_ids, strict=True)]
+
 
 @dataclass
 class SyncResult:
@@ -85,6 +115,7 @@ class SyncResult:
         return not self.plan.is_empty()
 
 
+@_no_cycle_collection
 def check_snapshot(snapshot: Snapshot, config: Config, today: date) -> Checked:
     """Find the tabs, resolve the lists, parse the Pipeline tab, run every rule and derive each lead's stamps,
     follow-up date and staleness."""
@@ -100,12 +131,14 @@ def check_snapshot(snapshot: Snapshot, config: Config, today: date) -> Checked:
     sheet_findings = [Finding(None, None, "warning", message) for message in lint_lists(lists)]
     parsed = parse_pipeline(snapshot.tabs[pipeline], lists, config.effective_date_order, config.language)
     state = read_state(snapshot.tabs.get(STATE_TAB))
-    number = next_id_number([lead.id for lead in parsed.leads] + list(state.leads), config.id_prefix, state.next_id)
+    # The sheet's IDs and the remembered ones are nearly all the same: each counted once
+    ids_in_use = {lead.id for lead in parsed.leads}.union(state.leads)
+    number = next_id_number(ids_in_use, config.id_prefix, state.next_id)
     new_ids: list[str | None] = []
     derived: list[Derived] = []
     for lead in parsed.leads:
         new_id = None
-        if not lead.text("id"):
+        if not lead.has("id"):
             new_id = format_id(config.id_prefix, number)
             number += 1
         new_ids.append(new_id)
@@ -121,6 +154,8 @@ def check_snapshot(snapshot: Snapshot, config: Config, today: date) -> Checked:
 
 
 def format_flags(lead: Lead, columns_label) -> str:  # noqa: ANN001 - a label lookup
+    if not lead.findings:  # most leads
+        return ""
     parts = []
     for severity, mark in (("error", ERROR_MARK), ("warning", WARNING_MARK)):
         for finding in lead.findings:
@@ -154,8 +189,9 @@ def _covered(found: frozenset[Any], wanted: frozenset[Any], identity: Callable[[
     return all(spans[identity(w)][0] <= w.first_row and spans[identity(w)][1] >= w.last_row for w in wanted)
 
 
-def _normalized(grid: Grid | None) -> list[tuple[CellValue, ...]]:
-    rows: list[tuple[CellValue, ...]] = []
+def _normalized(grid: Grid | None) -> Iterator[tuple[CellValue, ...]]:
+    """The rows as a workbook gives them back, one by one: blank text and the blank cells that end a row read as
+    nothing, a date time at midnight as a date."""
     for row in grid or []:
         cells = [None if (isinstance(v, str) and not v) else v for v in row]
         cells = [v.date() if isinstance(v, datetime) and v.time() == datetime.min.time() else v for v in cells]
@@ -163,18 +199,21 @@ def _normalized(grid: Grid | None) -> list[tuple[CellValue, ...]]:
         cells = [float(f"{v:.12g}") if isinstance(v, float) else v for v in cells]
         while cells and cells[-1] is None:
             cells.pop()
-        rows.append(tuple(cells))
-    while rows and not rows[-1]:
-        rows.pop()
-    return rows
+        yield tuple(cells)
+
+
+def _same_content(grid: Grid | None, other: Grid | None) -> bool:
+    """Whether two grids hold the same once read back; blank rows at the end do not count. Row by row, so a
+    changed tab (thousands of follow-ups, each a day more overdue) is told apart at its first difference."""
+    rows = zip_longest(_normalized(grid), _normalized(other), fillvalue=())
+    return all(mine == theirs for mine, theirs in rows)
 
 
 def facts_of(checked: Checked, snapshot: Snapshot, new_history: Grid = ()) -> list[LeadFacts]:
     """The leads as the figures see them, History included (with the rows this sync appends)."""
     history = list(snapshot.tabs.get(checked.tab_names["history"]) or [[]]) + list(new_history)
     reached = stage_reached_in_history(history, checked.lists)
-    ids = [checked.lead_id(i) for i in range(len(checked.leads))]
-    return lead_facts(checked.leads, checked.derived, ids, checked.lists, reached)
+    return lead_facts(checked.leads, checked.derived, checked.lead_ids(), checked.lists, reached)
 
 
 def _plan_insight_tabs(plan: Plan, snapshot: Snapshot, checked: Checked, today: date, now: datetime) -> None:
@@ -186,14 +225,15 @@ def _plan_insight_tabs(plan: Plan, snapshot: Snapshot, checked: Checked, today: 
     previous = updated_value(snapshot.tabs.get(summary))
     kept_time = previous if isinstance(previous, (date, datetime)) else None
     grid, look = summary_tab(insights, summary, kept_time)  # type: ignore[arg-type]
-    if _normalized(grid) != _normalized(snapshot.tabs.get(summary)):
-        plan.tabs[summary], plan.looks[summary] = summary_tab(insights, summary, now)
+    if not _same_content(grid, snapshot.tabs.get(summary)):
+        plan.tabs[summary], plan.looks[summary] = with_updated(grid, now), look
     follow_ups = checked.tab_names["follow_ups"]
     grid, look = follow_ups_tab(insights)
-    if _normalized(grid) != _normalized(snapshot.tabs.get(follow_ups)):
+    if not _same_content(grid, snapshot.tabs.get(follow_ups)):
         plan.tabs[follow_ups], plan.looks[follow_ups] = grid, look
 
 
+@_no_cycle_collection
 def plan_sync(snapshot: Snapshot, config: Config, today: date, now: datetime | None = None) -> SyncResult:
     """The whole sync decided from one snapshot: pure, so dry-run, tests and every backend share it."""
     checked = check_snapshot(snapshot, config, today)
@@ -208,15 +248,15 @@ def plan_sync(snapshot: Snapshot, config: Config, today: date, now: datetime | N
     new_state: dict[str, tuple[str, str]] = {}
 
     def change(lead: Lead, name: str, new: str | date | None, lead_id: str) -> None:
-        if name not in columns.index:
+        column = columns.index.get(name)
+        if column is None:
             return
         old = lead.raw.get(name)
-        if not _same(old, new, snapshot.dates_as_serials):
-            plan.cells.append(CellChange(lead.row, columns.index[name], name, lead_id, old, new))
+        if old != new and not _same(old, new, snapshot.dates_as_serials):  # most cells hold what they should
+            plan.cells.append(CellChange(lead.row, column, name, lead_id, old, new))
             counts[name] += 1
 
-    for i, (lead, derived) in enumerate(zip(sheet.leads, checked.derived, strict=True)):
-        lead_id = checked.lead_id(i)
+    for lead, derived, lead_id in zip(sheet.leads, checked.derived, checked.lead_ids(), strict=True):
         if derived.auto_closed:
             change(lead, "outcome", derived.outcome.label if derived.outcome else None, lead_id)
             counts["auto_closed"] += 1
@@ -230,14 +270,15 @@ def plan_sync(snapshot: Snapshot, config: Config, today: date, now: datetime | N
         stage_text = lead.stage.label if lead.stage else lead.text("stage")
         outcome_text = derived.outcome.label if derived.outcome else lead.text("outcome")
         if lead_id and lead_id.casefold() not in dupes:
+            remembered = (stage_text, outcome_text)
             before = state.leads.get(lead_id)
-            if before is not None:
+            if before is not None and before != remembered:  # most leads did not move
                 for label, old, new in (("stage", before[0], stage_text), ("outcome", before[1], outcome_text)):
                     if key(old) != key(new):
                         plan.history.append([today, lead_id, lead.lead or None, columns.label(label),
                                              old or None, new or None])
                         counts["history"] += 1
-            new_state[lead_id] = (stage_text, outcome_text)
+            new_state[lead_id] = remembered
 
     if plan.history_tab not in snapshot.tabs:  # a workbook that `init` did not make: start its History
         plan.tabs[plan.history_tab] = [list(plan.history_headers), *plan.history]
@@ -247,7 +288,7 @@ def plan_sync(snapshot: Snapshot, config: Config, today: date, now: datetime | N
         plan.tabs[STATE_TAB] = state_grid(desired_state)
         plan.hidden_tabs = frozenset({STATE_TAB})
     desired_lists = lists_grid(lists, config.language)
-    if _normalized(desired_lists) != _normalized(snapshot.tabs.get(plan.lists_tab)):
+    if not _same_content(desired_lists, snapshot.tabs.get(plan.lists_tab)):
         plan.tabs[plan.lists_tab] = desired_lists
         counts["lists"] += 1
     last_row = max((lead.row for lead in sheet.leads), default=columns.header_row)

@@ -15,6 +15,8 @@ import yaml
 
 from .text import key
 
+# libyaml's loader when PyYAML was built with it: the same safe loading, several times faster
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 LANGUAGES = ("en", "fr")
 SUGGEST_CUTOFF = 0.72
 
@@ -39,6 +41,10 @@ class TermList:
     terms: tuple[Term, ...]
     _index: dict[str, Term] = field(default_factory=dict, compare=False, repr=False)
     _positions: dict[int, int] = field(default_factory=dict, compare=False, repr=False)
+    # A big sheet holds the same few values thousands of times: each is matched once, by the text as typed.
+    _found: dict[str, Term | None] = field(default_factory=dict, compare=False, repr=False)
+    # The same goes for its few mistakes, and each fuzzy match costs a scan of every alias.
+    _suggestions: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for position, term in enumerate(self.terms):
@@ -53,7 +59,9 @@ class TermList:
         return len(self.terms)
 
     def find(self, text: str) -> Term | None:
-        return self._index.get(key(text))
+        if text not in self._found:
+            self._found[text] = self._index.get(key(text))
+        return self._found[text]
 
     def by_role(self, role: str) -> Term | None:
         return next((t for t in self.terms if t.role == role), None)
@@ -70,8 +78,10 @@ class TermList:
         wanted = key(text)
         if not wanted:
             return None
-        match = difflib.get_close_matches(wanted, list(self._index), n=1, cutoff=SUGGEST_CUTOFF)
-        return self._index[match[0]].label if match else None
+        if wanted not in self._suggestions:
+            match = difflib.get_close_matches(wanted, list(self._index), n=1, cutoff=SUGGEST_CUTOFF)
+            self._suggestions[wanted] = self._index[match[0]].label if match else None
+        return self._suggestions[wanted]
 
 
 @dataclass(frozen=True)
@@ -124,7 +134,7 @@ def _templates() -> Traversable:
 
 
 def _load_yaml(name: str) -> dict[str, Any]:
-    return yaml.safe_load(_templates().joinpath(name).read_text(encoding="utf-8"))
+    return yaml.load(_templates().joinpath(name).read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
 
 
 @cache
