@@ -221,8 +221,14 @@ class GSheetsBackend:
         cells = with_fillers(plan.cells, snapshot.tabs[plan.pipeline_tab])
         self._guard(snapshot, plan, cells)
         body = {"requests": plan_requests(plan, meta, cells)}
-        self._call("write", self.client.http_client.request, "post", SPREADSHEET_BATCH_UPDATE_URL % self.key,
-                   json=body, params={"prettyPrint": "false"})
+        http = self.client.http_client
+        # a write refused with 429 waits before it is sent again: the guard runs again after the wait
+        http.before_resend = lambda: self._guard(snapshot, plan, cells)  # type: ignore[attr-defined]
+        try:
+            self._call("write", http.request, "post", SPREADSHEET_BATCH_UPDATE_URL % self.key,
+                       json=body, params={"prettyPrint": "false"})
+        finally:
+            http.before_resend = None  # type: ignore[attr-defined]
 
     def _guard(self, snapshot: Snapshot, plan: Plan, cells: list[CellChange]) -> None:
         """Refuse the write when the rows it targets moved, or a target cell changed, since the read."""

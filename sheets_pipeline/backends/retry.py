@@ -79,6 +79,9 @@ class RetryingHTTPClient(HTTPClient):
 
     policy: RetryPolicy = RetryPolicy()
     quota: QuotaGate = SHARED_QUOTA
+    # Run before a write refused with 429 is sent again: people may have moved rows during the wait, and a
+    # write aimed at rows must check them again (it raises to stop the resend).
+    before_resend: Callable[[], None] | None = None
 
     def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> requests.Response:
         write = method.lower() != "get"
@@ -95,6 +98,8 @@ class RetryingHTTPClient(HTTPClient):
                 if not retryable or attempt + 1 >= self.policy.attempts:
                     raise
                 self.policy.wait(attempt, exc.response.headers.get("Retry-After"))
+                if write and self.before_resend is not None:
+                    self.before_resend()
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if write:
                     raise TransientWriteError(f"connection lost during a write ({exc.__class__.__name__})") from None

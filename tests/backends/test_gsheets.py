@@ -280,3 +280,24 @@ def test_a_row_a_person_inserts_inside_the_dropdowns_does_not_make_every_sync_wr
     emu.reset_stats()
     assert not sync(backend, config, TODAY).changed
     assert calls(emu) == {"spreadsheets.get": 1}
+
+
+def test_a_write_refused_with_429_checks_the_rows_again_before_it_is_resent(emu, config, waits):
+    """People may sort the sheet while a refused write waits: resending it blindly would stamp other leads."""
+    key, backend = initialised(emu, config, waits, [lead("Cora", id="L-0001", stage="New"), lead("Bolt", stage="New"),
+                                                    lead("Acme", stage="New")])
+    emu.fail_next(status=429, count=1, match="spreadsheets.batchUpdate")
+
+    def person(n, endpoint, method, path):
+        if endpoint == "spreadsheets.batchUpdate" and not sorted_once:
+            sorted_once.append(True)
+            emu.sort_rows(key, "Pipeline", "B")  # Acme, Bolt, Cora while the write waits
+
+    sorted_once: list[bool] = []
+    emu.before_request(person)
+    result = sync(backend, config, TODAY)
+    emu.before_request(None)
+    assert result.written and result.attempts == 2
+    by_lead = {row[COL["lead"]]: row[COL["id"]] for row in emu.values(key, "Pipeline")[1:]}
+    assert by_lead["Cora"] == "L-0001"
+    assert by_lead["Acme"] != by_lead["Bolt"] and {by_lead["Acme"], by_lead["Bolt"]} == {"L-0002", "L-0003"}
