@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from .lists import PipelineLists
 from .model import Grid, Lead
@@ -160,6 +161,7 @@ def by_source(facts: Iterable[LeadFacts], lists: PipelineLists) -> list[SourceRo
     return [r.finish() for r in ordered] + [total.finish()]
 
 
+@lru_cache(maxsize=4096)  # thousands of leads close on the same few hundred days
 def quarter_of(day: date) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
@@ -296,10 +298,12 @@ def _stats(group: str, days: list[int]) -> CycleStats:
 def cycle_time(facts: Iterable[LeadFacts], lists: PipelineLists) -> CycleTime:
     closed = [f for f in facts if f.outcome is not None and f.outcome != "invalid"]
     usable = [f for f in closed if f.first_contact and f.closed and f.closed >= f.first_contact]
-    days = {id(f): (f.closed - f.first_contact).days for f in usable}  # type: ignore[operator]
-    rows = [_stats("All closed", list(days.values()))]
+    days_by_outcome: dict[str, list[int]] = defaultdict(list)
+    for f in usable:
+        days_by_outcome[f.outcome].append((f.closed - f.first_contact).days)  # type: ignore[operator]
+    rows = [_stats("All closed", [n for days in days_by_outcome.values() for n in days])]
     for role in OUTCOME_ROLES:
-        rows.append(_stats(lists.outcome(role).label, [days[id(f)] for f in usable if f.outcome == role]))
+        rows.append(_stats(lists.outcome(role).label, days_by_outcome.get(role, [])))
     return CycleTime(rows=rows, excluded=len(closed) - len(usable))
 
 

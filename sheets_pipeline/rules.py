@@ -137,7 +137,7 @@ def _wrong_reason(lead: Lead, typed: str, expected: TermList, other: TermList, w
 
 def check_order(lead: Lead, lists: PipelineLists) -> None:
     if lead.outcome is None:
-        if lead.is_open and not lead.has("stage"):
+        if lead.stage is None and lead.is_open and not lead.has("stage"):
             lead.flag("stage", "warning", f"Stage is blank (a new lead is '{lists.stages.terms[0].label}')")
         elif lead.stage is not None and lists.stage_index(lead.stage) < lists.contacted_index:
             if lead.has("first_contact") or lead.has("last_contact") or lead.follow_ups:
@@ -243,7 +243,7 @@ def next_id_number(existing_ids: Iterable[str], prefix: str, floor: int = 1) -> 
         # IDs handed out keep the prefix as written: casefold only the others
         if identifier.startswith(prefix) or identifier.casefold().startswith(folded_prefix):
             digits = identifier[len(prefix):]
-            if digits.isdigit() and len(digits) <= 9:  # a longer run of digits is no ID of ours
+            if digits.isascii() and digits.isdigit() and len(digits) <= 9:  # a longer run of digits is no ID of ours
                 highest = max(highest, int(digits))
     return highest + 1
 
@@ -255,7 +255,7 @@ def format_id(prefix: str, number: int) -> str:
 def stamps_for(lead: Lead, lists: PipelineLists, today: date, new_id: str | None) -> dict[str, str | date]:
     """What to write into blank stamp cells. Never touches a cell that holds anything, even garbage."""
     out: dict[str, str | date] = {}
-    if not lead.has("id") and new_id is not None:
+    if new_id is not None and not lead.has("id"):
         out["id"] = new_id
         if not lead.has("created"):
             out["created"] = today

@@ -138,7 +138,7 @@ def check_snapshot(snapshot: Snapshot, config: Config, today: date) -> Checked:
     derived: list[Derived] = []
     for lead in parsed.leads:
         new_id = None
-        if not lead.has("id"):
+        if not lead.id:
             new_id = format_id(config.id_prefix, number)
             number += 1
         new_ids.append(new_id)
@@ -252,7 +252,9 @@ def plan_sync(snapshot: Snapshot, config: Config, today: date, now: datetime | N
         if column is None:
             return
         old = lead.raw.get(name)
-        if old != new and not _same(old, new, snapshot.dates_as_serials):  # most cells hold what they should
+        if old is None and new is None:  # a blank cell that stays blank, as most flags do
+            return
+        if not _same(old, new, snapshot.dates_as_serials):
             plan.cells.append(CellChange(lead.row, column, name, lead_id, old, new))
             counts[name] += 1
 

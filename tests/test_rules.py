@@ -910,3 +910,9 @@ def test_follow_ups_parsed(cell, count):
                     "follow_ups": cell})
     assert lead.follow_ups == count
     assert on(lead, "follow_ups") == []
+
+
+def test_an_id_ending_in_a_superscript_digit_is_no_id_of_ours():
+    from sheets_pipeline.rules import next_id_number
+
+    assert next_id_number(["L-²", "L-0007", "L-٣"], "L-") == 8  # digits to str.isdigit, not to int()
