@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import platform
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 GOOGLE_KINDS = ("ours-google", "per-row", "read-write")
@@ -167,3 +170,16 @@ def xlsx_table(results: dict[int, dict[str, Any]]) -> list[str]:
             lines.append(f"| {leads:,} | {LABELS[kind]} | {m['wall_s']:.2f} | {m['cpu_s']:.2f} | "
                          f"{m['compute_s']:.2f} | {m['peak_mb']:.0f} | {m['wall_s'] / floor:.2f}× |")
     return lines
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{os.cpu_count()} CPU cores ({cpu}), Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}")

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -25,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.dataset import TODAY, YESTERDAY, day_edits, raw_leads
-from bench.document import GOOGLE_KINDS, google_findings, google_table, render, xlsx_findings, xlsx_table
+from bench.document import GOOGLE_KINDS, google_findings, google_table, machine, render, xlsx_findings, xlsx_table
 from sheets_pipeline.backends.google_auth import google_client
 from sheets_pipeline.backends.gsheets import GSheetsBackend
 from sheets_pipeline.backends.xlsx import XlsxBackend
@@ -124,19 +122,6 @@ def run_xlsx(folder: Path, source: Path, kind: str) -> dict[str, Any]:
         return contender("openpyxl", str(work))
     command = {"validate": ["validate"], "report": ["report"], "dry-run": ["sync", "--dry-run"]}[kind]
     return contender("cli", [*command, str(work)])
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{os.cpu_count()} CPU cores ({cpu}), Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}")
 
 
 def measure(sizes: list[int], latencies: list[float], per_row_max: int, with_xlsx: bool, folder: Path

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import copy
 import os
-import platform
 import random
 import shutil
 import signal
@@ -47,6 +46,7 @@ import gspread
 from openpyxl import load_workbook
 
 from bench.dataset import TODAY, YESTERDAY, raw_leads
+from bench.document import machine
 from sheets_pipeline.backends.base import Plan, Snapshot
 from sheets_pipeline.backends.google_auth import google_client
 from sheets_pipeline.backends.gsheets import GSheetsBackend
@@ -1128,18 +1128,6 @@ def summary(soak: Soak) -> str:
     if soak.xlsx:
         parts.append(f".xlsx: {len(soak.xlsx)} crashed syncs in {soak.xlsx_seconds:.0f} s\n\n" + xlsx_tables(soak.xlsx))
     return "\n\n".join(parts)
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
 def instant_section(soak: Soak) -> str:
