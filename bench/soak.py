@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import json
 import os
 import random
 import shutil
@@ -50,7 +51,7 @@ from bench.document import machine
 from sheets_pipeline.backends.base import Plan, Snapshot
 from sheets_pipeline.backends.google_auth import google_client
 from sheets_pipeline.backends.gsheets import GSheetsBackend
-from sheets_pipeline.backends.gsheets_cells import read_grid
+from sheets_pipeline.backends.gsheets_stream import read_spreadsheet
 from sheets_pipeline.backends.retry import RetryPolicy
 from sheets_pipeline.backends.xlsx import XlsxBackend
 from sheets_pipeline.config import Config, GoogleSettings
@@ -333,7 +334,7 @@ class Edit:
         return f"before request {self.request + 1}: {self.kind} {self.what} row {self.row} ({self.lead})"
 
 
-# The cell members the worker's read asks for: read_grid then types them exactly as the worker sees them.
+# The cell members the worker's read asks for: read_spreadsheet then types them exactly as the worker sees them.
 TABS_FIELDS = ("sheets(properties(title),data(startRow,startColumn,rowData(values(userEnteredValue,effectiveValue,"
                "userEnteredFormat(numberFormat(type))))))")
 
@@ -343,7 +344,7 @@ def tabs_of(emu: SheetsEmulator, key: str) -> dict[str, Grid]:
     so no fault or person is triggered."""
     with emu.service.lock:
         reply = emu.service.spreadsheets_get(key, {"includeGridData": ["true"], "fields": [TABS_FIELDS]})
-    return {sheet["properties"]["title"]: read_grid(sheet) for sheet in reply.body["sheets"]}
+    return {sheet.properties["title"]: sheet.grid for sheet in read_spreadsheet([json.dumps(reply.body).encode()])}
 
 
 class Person:
@@ -499,10 +500,12 @@ class _ServiceReads:
         self.http_client = self
         self.emu = emu
 
-    def fetch_sheet_metadata(self, key: str, params: dict[str, str] | None = None) -> dict[str, Any]:
-        query = {name: [str(value)] for name, value in (params or {}).items()}
+    def get_streamed(self, endpoint: str, params: dict[str, str], decode: Callable[[Iterator[bytes]], Any]) -> Any:
+        key = endpoint.rstrip("/").rsplit("/", 1)[-1]
+        query = {name: [str(value)] for name, value in params.items()}
         with self.emu.service.lock:
-            return self.emu.service.spreadsheets_get(key, query).body
+            body = self.emu.service.spreadsheets_get(key, query).body
+        return decode(iter([json.dumps(body).encode()]))
 
 
 class GoogleWorld:

@@ -9,7 +9,6 @@ from datetime import date
 from pathlib import Path
 
 from .backends import open_backend
-from .backends.google_auth import credentials_path
 from .config import Config, Pipeline, backend_for_target
 from .errors import PipelineError
 from .status import StatusStore
@@ -32,6 +31,8 @@ def _credentials_checks(pipeline: Pipeline) -> list[Check]:
     settings = pipeline.config.google
     if settings.api_endpoint:
         return [Check(True, f"{pipeline.name}: Google API endpoint {settings.api_endpoint}")]
+    from .backends.google_auth import credentials_path  # gspread loads only when a Google pipeline is checked
+
     path = credentials_path(settings)
     if path is None:
         if settings.oauth_client:

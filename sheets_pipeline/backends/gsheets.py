@@ -18,7 +18,7 @@ import google.auth.exceptions
 import gspread
 import requests
 from gspread.exceptions import APIError
-from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
+from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL, SPREADSHEET_URL
 
 from ..dates import from_serial
 from ..errors import BackendError, ChangedDuringSync, SheetError
@@ -32,12 +32,12 @@ from .gsheets_cells import (
     cell_data,
     grid_range,
     quote_title,
-    read_grid,
     rgb,
     serial,
     style_requests,
     value_rows,
 )
+from .gsheets_stream import SheetRead, read_spreadsheet
 from .retry import RetryPolicy, describe_api_error
 
 # Google pretty-prints JSON unless told not to (prettyPrint=false): a third of the bytes of a read.
@@ -146,22 +146,24 @@ class GSheetsBackend:
     def read(self) -> Snapshot:
         if self.key is None:
             raise SheetError("no spreadsheet given")
-        data = self._call("read", self.client.http_client.fetch_sheet_metadata, self.key,
-                          params={"includeGridData": "true", "fields": READ_FIELDS, "prettyPrint": "false"})
+        http = self.client.http_client
+        sheets = self._call("read", http.get_streamed, SPREADSHEET_URL % self.key,  # type: ignore[attr-defined]
+                            {"includeGridData": "true", "fields": READ_FIELDS, "prettyPrint": "false"},
+                            read_spreadsheet)
         tabs: dict[str, Grid] = {}
         meta = _Meta({}, {}, {})
-        by_title: dict[str, dict[str, Any]] = {}
-        for sheet in data.get("sheets", []):
-            props = sheet.get("properties", {})
+        by_title: dict[str, SheetRead] = {}
+        for sheet in sheets:
+            props = sheet.properties
             title = props.get("title", "")
             by_title[title] = sheet
             meta.sheet_ids[title] = props.get("sheetId", 0)
             grid_props = props.get("gridProperties", {})
             meta.sizes[title] = (grid_props.get("rowCount", 1000), grid_props.get("columnCount", 26))
-            meta.charts[title] = [chart["chartId"] for chart in sheet.get("charts", []) if "chartId" in chart]
+            meta.charts[title] = [chart["chartId"] for chart in sheet.charts if "chartId" in chart]
             if props.get("hidden"):
                 meta.hidden.add(title)
-            tabs[title] = read_grid(sheet)
+            tabs[title] = sheet.grid
         pipeline = find_tab(tabs, "pipeline")
         lists_tab = find_tab(tabs, "lists")
         dropdowns: frozenset[Dropdown] = frozenset()
@@ -172,35 +174,24 @@ class GSheetsBackend:
         return Snapshot(tabs=tabs, dropdowns=dropdowns, pipeline_formats=formats, handle=meta)
 
     @staticmethod
-    def _dropdowns(sheet: dict[str, Any], lists_tab: str | None, meta: _Meta) -> frozenset[Dropdown]:
+    def _dropdowns(sheet: SheetRead, lists_tab: str | None, meta: _Meta) -> frozenset[Dropdown]:
         """Our dropdowns found intact: one run of identical ONE_OF_RANGE rules per column, into the Lists tab."""
-        runs: dict[int, list[tuple[int, str]]] = defaultdict(list)
-        for data in sheet.get("data", []):
-            top, left = data.get("startRow", 0), data.get("startColumn", 0)
-            for r, row in enumerate(data.get("rowData", [])):
-                for c, cell in enumerate(row.get("values", [])):
-                    condition = (cell.get("dataValidation") or {}).get("condition") or {}
-                    if condition.get("type") == "ONE_OF_RANGE":
-                        formula = ((condition.get("values") or [{}])[0]).get("userEnteredValue", "")
-                        runs[left + c].append((top + r + 1, formula))
         found = set()
-        for column, cells in runs.items():
-            formulas = {formula for _, formula in cells}
-            ref = parse_range_ref(formulas.pop()) if len(formulas) == 1 else None
-            rows = [row for row, _ in cells]
+        for column, cells in sheet.dropdowns.items():
+            ref = parse_range_ref(next(iter(cells.formulas))) if len(cells.formulas) == 1 else None
             if ref is None or lists_tab is None or ref[0] != lists_tab or ref[1] != ref[3] or ref[2] != 2:
                 continue
             if ref[1] >= len(LISTS_COLUMNS) or LISTS_COLUMNS[ref[1]] not in DROPDOWN_SOURCES.values():
                 continue
             meta.dropdown_columns.add(column)
-            if rows == list(range(rows[0], rows[-1] + 1)):
-                found.add(Dropdown(column, rows[0], rows[-1], ref[1], ref[4] - ref[2] + 1))
+            if cells.contiguous:
+                found.add(Dropdown(column, cells.first, cells.last, ref[1], ref[4] - ref[2] + 1))
         return frozenset(found)
 
     @staticmethod
-    def _formats(sheet: dict[str, Any], meta: _Meta) -> frozenset[ConditionalFormat]:
+    def _formats(sheet: SheetRead, meta: _Meta) -> frozenset[ConditionalFormat]:
         found = set()
-        for index, rule in enumerate(sheet.get("conditionalFormats", [])):
+        for index, rule in enumerate(sheet.conditional_formats):
             ours = _our_cf(rule)
             if ours is None:
                 continue

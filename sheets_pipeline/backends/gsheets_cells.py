@@ -80,23 +80,6 @@ def read_cell(cell: dict[str, Any]) -> CellValue:
     return None
 
 
-def read_grid(sheet: dict[str, Any]) -> Grid:
-    grid: Grid = []
-    for data in sheet.get("data", []):
-        top, left = data.get("startRow", 0), data.get("startColumn", 0)
-        for r, row in enumerate(data.get("rowData", [])):
-            while len(grid) <= top + r:
-                grid.append([])
-            cells = [None] * left + [read_cell(cell) for cell in row.get("values", [])]
-            grid[top + r] = cells
-    for row in grid:
-        while row and row[-1] is None:
-            row.pop()
-    while grid and not grid[-1]:
-        grid.pop()
-    return grid
-
-
 # --- writing ------------------------------------------------------------------------------------------------------
 
 def cell_data(value: CellValue) -> dict[str, Any]:

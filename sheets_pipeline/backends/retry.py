@@ -7,15 +7,19 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 
 from ..errors import BackendError, TransientWriteError
+from .gsheets_stream import TruncatedAnswer
+
+T = TypeVar("T")
+STREAM_CHUNK = 1 << 20  # bytes of an answer read at a time: large enough that a row seldom straddles two
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 QUOTA_WINDOW = 60.0
@@ -84,12 +88,28 @@ class RetryingHTTPClient(HTTPClient):
     before_resend: Callable[[], None] | None = None
 
     def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> requests.Response:
-        write = method.lower() != "get"
+        return self._retried(method.lower() != "get", lambda: HTTPClient.request(self, method, endpoint, *args,
+                                                                                 **kwargs))
+
+    def get_streamed(self, endpoint: str, params: dict[str, Any], decode: Callable[[Iterator[bytes]], T]) -> T:
+        """A read whose answer `decode` takes in as it arrives. A connection lost or an answer cut short
+        mid-way is retried like any failed read: the decoding starts again from the first byte."""
+
+        def attempt() -> T:
+            response = self.session.request("get", endpoint, params=params, timeout=self.timeout, stream=True)
+            with response:  # hands the connection back (or closes it) however the decoding ends
+                if not response.ok:
+                    raise APIError(response)
+                return decode(response.iter_content(STREAM_CHUNK))
+
+        return self._retried(False, attempt)
+
+    def _retried(self, write: bool, attempt_once: Callable[[], T]) -> T:
         attempt = 0
         while True:
             self.quota.acquire("write" if write else "read")
             try:
-                return super().request(method, endpoint, *args, **kwargs)
+                return attempt_once()
             except APIError as exc:
                 status = exc.response.status_code
                 retryable = status == 429 or (status in RETRY_STATUSES and not write)
@@ -100,7 +120,8 @@ class RetryingHTTPClient(HTTPClient):
                 self.policy.wait(attempt, exc.response.headers.get("Retry-After"))
                 if write and self.before_resend is not None:
                     self.before_resend()
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                    TruncatedAnswer) as exc:
                 if write:
                     raise TransientWriteError(f"connection lost during a write ({exc.__class__.__name__})") from None
                 if attempt + 1 >= self.policy.attempts:
@@ -108,7 +129,6 @@ class RetryingHTTPClient(HTTPClient):
                                        f"{self.policy.attempts} tries") from None
                 self.policy.wait(attempt)
             attempt += 1
-
 
 
 def describe_api_error(exc: APIError) -> str:

@@ -38,7 +38,7 @@ BeforeRequest = Callable[[int, str, str, str], None]
 
 @dataclass
 class _Fault:
-    kind: str  # "fail", "drop" (before handling), "drop_after" (after handling)
+    kind: str  # "fail", "drop" (before handling), "drop_after" (after handling), "cut" (half an answer)
     remaining: int
     match: Match
     status: int = 0
@@ -284,6 +284,10 @@ class SheetsEmulator:
         """Handle the next `count` matching requests (state changes), then close without answering."""
         self._faults.append(_Fault("drop_after", count, match))
 
+    def cut_next(self, count: int = 1, match: Match = None) -> None:
+        """Handle the next `count` matching requests, then close the connection half-way through the answer."""
+        self._faults.append(_Fault("cut", count, match))
+
     def _take_fault(self, key: str) -> _Fault | None:
         for fault in self._faults:
             if fault.remaining > 0 and fault.matches(key):
@@ -367,7 +371,8 @@ class SheetsEmulator:
                          started)
             if dropped:
                 return server.Outcome(drop=True)
-            return server.Outcome(reply.status, body, reply.content_type, reply.headers)
+            cut = fault is not None and fault.kind == "cut"
+            return server.Outcome(reply.status, body, reply.content_type, reply.headers, cut=cut)
 
 
 def _type_in(book: model.Spreadsheet, sheet: model.Sheet, r0: int, c0: int, rows: list[list[Any]]) -> None:

@@ -131,13 +131,15 @@ def error_reply(key: str, error: errors.ApiError) -> Reply:
 
 @dataclass
 class Outcome:
-    """What to do with a request: answer it, or close the connection without answering."""
+    """What to do with a request: answer it, close the connection without answering, or close it half-way
+    through the answer (`cut`)."""
 
     status: int = 200
     body: bytes = b""
     content_type: str = "application/json; charset=UTF-8"
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False
+    cut: bool = False
 
 
 Process = Callable[[str, str, str, bytes], Outcome]
@@ -188,6 +190,15 @@ def make_handler(process: Process) -> type[BaseHTTPRequestHandler]:
             for name, value in outcome.headers.items():
                 self.send_header(name, value)
             self.end_headers()
+            if outcome.cut:  # the answer's announced length, but half of its bytes
+                self.wfile.write(outcome.body[:len(outcome.body) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                try:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                return
             if outcome.body and self.command != "HEAD":
                 self.wfile.write(outcome.body)
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from sheets_pipeline.backends.google_auth import google_client
 from sheets_pipeline.backends.gsheets import GSheetsBackend
 from sheets_pipeline.backends.retry import RetryPolicy
 from sheets_pipeline.config import Config, GoogleSettings
-from sheets_pipeline.errors import ChangedDuringSync, SheetError
+from sheets_pipeline.errors import BackendError, ChangedDuringSync, SheetError
 from sheets_pipeline.layout import STATE_TAB, pipeline_headers
 from sheets_pipeline.model import FIELDS
 from sheets_pipeline.new_sheet import new_spreadsheet
@@ -301,3 +300,21 @@ def test_a_write_refused_with_429_checks_the_rows_again_before_it_is_resent(emu,
     by_lead = {row[COL["lead"]]: row[COL["id"]] for row in emu.values(key, "Pipeline")[1:]}
     assert by_lead["Cora"] == "L-0001"
     assert by_lead["Acme"] != by_lead["Bolt"] and {by_lead["Acme"], by_lead["Bolt"]} == {"L-0002", "L-0003"}
+
+
+def test_a_read_whose_answer_is_cut_half_way_is_read_again(emu, config, waits):
+    key, backend = initialised(emu, config, waits, [lead("Zoë 🚀 Ltd", stage="New")])
+    emu.cut_next(count=2, match="spreadsheets.get")
+    result = sync(backend, config, TODAY)
+    assert result.written
+    assert waits == [1.5, 2.5]  # two reads cut short, each followed by the backoff
+    assert emu.values(key, "Pipeline")[1][COL["lead"]] == "Zoë 🚀 Ltd"
+    assert emu.values(key, "Pipeline")[1][COL["id"]] == "L-0001"
+
+
+def test_a_read_cut_short_every_time_ends_in_a_clear_error(emu, config, waits):
+    _, backend = initialised(emu, config, waits, [lead("Acme", stage="New")])
+    emu.cut_next(count=10, match="spreadsheets.get")
+    with pytest.raises(BackendError, match="unreachable .* after 6 tries"):
+        backend.read()
+    assert len(waits) == 5
