@@ -180,9 +180,9 @@ def test_only_rows_moved_right_after_the_guard_read_count_as_the_documented_inst
 def test_the_google_soak_catches_a_worker_writing_one_row_too_low(monkeypatch):
     real = gsheets.plan_requests
 
-    def shifted(plan, meta, cells=None):
+    def shifted(plan, meta, cells=None, **more):
         cells = [dataclasses.replace(c, row=c.row + 1) for c in (plan.cells if cells is None else cells)]
-        return real(plan, meta, cells)
+        return real(plan, meta, cells, **more)
 
     monkeypatch.setattr(gsheets, "plan_requests", shifted)
     runs, _ = soak.soak_google(1, SEED)

@@ -30,6 +30,7 @@ from .gsheets_cells import (
     DATE_PATTERN,
     a1_column,
     cell_data,
+    changed_rows,
     grid_range,
     quote_title,
     rgb,
@@ -211,7 +212,7 @@ class GSheetsBackend:
         meta: _Meta = snapshot.handle  # type: ignore[assignment]
         cells = with_fillers(plan.cells, snapshot.tabs[plan.pipeline_tab])
         self._guard(snapshot, plan, cells)
-        body = {"requests": plan_requests(plan, meta, cells)}
+        body = {"requests": plan_requests(plan, meta, cells, read_tabs=snapshot.tabs)}
         http = self.client.http_client
         # a write refused with 429 waits before it is sent again: the guard runs again after the wait
         http.before_resend = lambda: self._guard(snapshot, plan, cells)  # type: ignore[attr-defined]
@@ -369,8 +370,10 @@ def _grow(meta: _Meta, title: str, sheet_id: int, rows: int, columns: int) -> li
     return requests
 
 
-def plan_requests(plan: Plan, read_meta: _Meta, cells: list[CellChange] | None = None) -> list[dict[str, Any]]:
-    """The batchUpdate requests of a plan; `cells` are the plan's cell changes with their fillers."""
+def plan_requests(plan: Plan, read_meta: _Meta, cells: list[CellChange] | None = None,
+                  read_tabs: dict[str, Grid] | None = None) -> list[dict[str, Any]]:
+    """The batchUpdate requests of a plan; `cells` are the plan's cell changes with their fillers, `read_tabs`
+    the tabs as read, against which a tab without a look is written row by row (only the rows that differ)."""
     cells = plan.cells if cells is None else cells
     meta = copy.deepcopy(read_meta)  # grows as requests add sheets and rows; the snapshot's stays as read
     requests: list[dict[str, Any]] = []
@@ -401,7 +404,7 @@ def plan_requests(plan: Plan, read_meta: _Meta, cells: list[CellChange] | None =
         }})
     for title, grid in plan.tabs.items():
         requests += _tab_requests(meta, title, grid, plan.looks.get(title), partial=title in plan.partial_tabs,
-                                  hidden=title in plan.hidden_tabs)
+                                  hidden=title in plan.hidden_tabs, read=(read_tabs or {}).get(title))
     if plan.dropdowns is not None:
         requests += _dropdown_requests(meta, plan.pipeline_tab, plan.lists_tab, plan.dropdowns)
     if plan.pipeline_formats is not None:
@@ -410,10 +413,17 @@ def plan_requests(plan: Plan, read_meta: _Meta, cells: list[CellChange] | None =
 
 
 def _tab_requests(meta: _Meta, title: str, grid: Grid, look: TabLook | None, partial: bool,
-                  hidden: bool) -> list[dict[str, Any]]:
+                  hidden: bool, read: Grid | None = None) -> list[dict[str, Any]]:
     sheet_id = meta.sheet_ids[title]
     width = max((len(row) for row in grid), default=1)
     requests = _grow(meta, title, sheet_id, max(len(grid), 1), width)
+    if read is not None and look is None and not partial:
+        # The state tab holds a row per lead and changes by a few rows a day: its other rows stay as they are.
+        requests += changed_rows(sheet_id, read, grid)
+        if hidden and title not in meta.hidden:
+            requests.append({"updateSheetProperties": {"properties": {"sheetId": sheet_id, "hidden": True},
+                                                       "fields": "hidden"}})
+        return requests
     if partial:
         requests.append({"updateCells": {"range": grid_range(sheet_id, first_col=0, last_col=width - 1),
                                          "fields": "userEnteredValue"}})

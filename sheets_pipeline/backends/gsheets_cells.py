@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -101,6 +102,40 @@ def cell_data(value: CellValue) -> dict[str, Any]:
     return {"userEnteredValue": {"stringValue": str(value)}}
 
 
+def _typed(row: list[CellValue] | None) -> list[tuple[type, CellValue]]:
+    """A row as written, for comparison: blanks dropped at its end, and 1, 1.0 and True told apart."""
+    cells = [(type(None), None) if value is None or value == "" else (type(value), value) for value in row or ()]
+    while cells and cells[-1][1] is None:
+        cells.pop()
+    return cells
+
+
+def changed_rows(sheet_id: int, read: Grid, grid: Grid) -> list[dict[str, Any]]:
+    """updateCells for the runs of rows where `grid` differs from the tab as `read`; the cells a shorter row no
+    longer reaches, and rows past the new end, are cleared."""
+    requests = []
+    height = max(len(read), len(grid))
+    row = 0
+    while row < height:
+        old = read[row] if row < len(read) else None
+        new = grid[row] if row < len(grid) else None
+        if _typed(old) == _typed(new):
+            row += 1
+            continue
+        first, rows = row, []
+        while row < height:
+            old = read[row] if row < len(read) else None
+            new = list(grid[row]) if row < len(grid) else []
+            if _typed(old) == _typed(new):
+                break
+            new += [None] * (len(old or ()) - len(new))
+            rows.append({"values": [cell_data(value) for value in new]})
+            row += 1
+        requests.append({"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": first, "columnIndex": 0},
+                                         "rows": rows, "fields": "userEnteredValue,userEnteredFormat.numberFormat"}})
+    return requests
+
+
 def rgb(hex_color: str) -> dict[str, float]:
     return {name: round(int(hex_color[i:i + 2], 16) / 255, 4) for name, i in (("red", 0), ("green", 2), ("blue", 4))}
 
@@ -129,7 +164,7 @@ def style_requests(sheet_id: int, styles: tuple[CellStyle, ...]) -> list[dict[st
     """One repeatCell per styled rectangle, setting only the format fields the style names, so that styles that
     overlap (a percent column crossing a bold total row) add up."""
     requests = []
-    for style in styles:
+    for style in _joined(styles):
         fmt = STYLE_FORMATS[style.kind]
         requests.append({"repeatCell": {
             "range": grid_range(sheet_id, style.first_row, style.last_row, style.first_col - 1, style.last_col - 1),
@@ -137,3 +172,19 @@ def style_requests(sheet_id: int, styles: tuple[CellStyle, ...]) -> list[dict[st
             "fields": ",".join(f"userEnteredFormat.{name}" for name in fmt),
         }})
     return requests
+
+
+def _joined(styles: tuple[CellStyle, ...]) -> list[CellStyle]:
+    """Styles with each one that continues the one before it (same kind, same columns, the next rows) joined to
+    it: one request for a run of overdue rows, not one per row. Only neighbours in the order given are joined, so
+    overlapping styles still apply in their order."""
+    joined: list[CellStyle] = []
+    for style in styles:
+        last = joined[-1] if joined else None
+        if last is not None and (last.kind, last.first_col, last.last_col) == (style.kind, style.first_col,
+                                                                               style.last_col) \
+                and style.first_row == last.last_row + 1:
+            joined[-1] = dataclasses.replace(last, last_row=style.last_row)
+        else:
+            joined.append(style)
+    return joined

@@ -318,3 +318,21 @@ def test_a_read_cut_short_every_time_ends_in_a_clear_error(emu, config, waits):
     with pytest.raises(BackendError, match="unreachable .* after 6 tries"):
         backend.read()
     assert len(waits) == 5
+
+
+def test_the_state_tab_written_row_by_row_reads_back_as_planned(emu, config, waits):
+    key, backend = initialised(emu, config, waits, [lead(f"Lead {i}", stage="New") for i in range(6)])
+    sync(backend, config, TODAY)
+    emu.set_values(key, "Pipeline", f"{LETTER['stage']}3", [["Contacted"]])
+    emu.delete_rows(key, "Pipeline", 6)  # a lead gone: its state row goes, the rows after it move up
+    result = sync(backend, config, TODAY)
+    planned = result.plan.tabs[STATE_TAB]
+    read_back = backend.read().tabs[STATE_TAB]
+    assert [[None if v == "" else v for v in row] for row in read_back] == \
+        [_trimmed([None if v == "" else v for v in row]) for row in planned]
+
+
+def _trimmed(row: list) -> list:
+    while row and row[-1] is None:
+        row.pop()
+    return row
