@@ -147,10 +147,15 @@ def read_state(grid: Grid | None) -> State:
     return State(leads, next_id)
 
 
-def state_grid(state: State) -> Grid:
-    leads = state.leads  # sorted by ID alone: IDs are unique, and 100,000 pairs sort far slower than their keys
+def state_grid(state: State, previous: State | None = None) -> Grid:
+    """The state tab. Leads keep the rows they had in `previous` and new ones come after them, so a day's work
+    changes a few rows of the tab, not every row below the first new ID."""
+    leads = state.leads
+    kept = [identifier for identifier in previous.leads if identifier in leads] if previous else []
+    known = previous.leads if previous else {}
+    order = kept + [identifier for identifier in leads if identifier not in known]
     rows: Grid = [[identifier, leads[identifier][0] or None, leads[identifier][1] or None, None, None, None]
-                  for identifier in sorted(leads)] or [[None] * 6]
+                  for identifier in order] or [[None] * 6]
     rows[0][4:] = [STATE_META_NEXT_ID, state.next_id]  # the key-value column beside the first lead
     return [[*STATE_HEADERS, None, "key", "value"], *rows]
 

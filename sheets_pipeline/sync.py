@@ -287,7 +287,7 @@ def plan_sync(snapshot: Snapshot, config: Config, today: date, now: datetime | N
         plan.history = []
     desired_state = State(new_state, checked.next_id)
     if STATE_TAB not in snapshot.tabs or desired_state != state:
-        plan.tabs[STATE_TAB] = state_grid(desired_state)
+        plan.tabs[STATE_TAB] = state_grid(desired_state, previous=state)
         plan.hidden_tabs = frozenset({STATE_TAB})
     desired_lists = lists_grid(lists, config.language)
     if not _same_content(desired_lists, snapshot.tabs.get(plan.lists_tab)):

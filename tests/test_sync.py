@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sheets_pipeline.config import Config
-from sheets_pipeline.layout import STATE_TAB, read_state
+from sheets_pipeline.layout import STATE_TAB, State, read_state, state_grid
 from sheets_pipeline.model import FIELDS, Formula
 from sheets_pipeline.sync import plan_sync, sync
 
@@ -123,6 +123,17 @@ def test_state_remembers_next_id_and_stages():
     assert state.next_id == 2
     assert state.leads == {"L-0001": ("New", "")}
     assert STATE_TAB in backend.hidden
+
+
+def test_the_state_tab_keeps_each_leads_row_and_puts_new_leads_after():
+    """A new ID that sorts before old ones (L-10000 before L-9999 as text) must not move every row after it."""
+    previous = State({"L-9999": ("New", ""), "L-0007": ("Won", ""), "L-0003": ("New", "")}, 10_000)
+    now = State({"L-0003": ("Contacted", ""), "L-10000": ("New", ""), "L-9999": ("New", "")}, 10_001)
+    rows = state_grid(now, previous)[1:]
+    assert [row[:3] for row in rows] == [["L-9999", "New", None], ["L-0003", "Contacted", None],
+                                         ["L-10000", "New", None]]
+    assert rows[0][4:] == ["next_id", 10_001]
+    assert read_state(state_grid(now, previous)) == now
 
 
 def test_auto_close_writes_outcome_closed_and_history():
