@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from ..model import CellValue, Grid
@@ -170,17 +171,18 @@ def read_spreadsheet(chunks: Iterable[bytes]) -> list[SheetRead]:
     """The sheets of a spreadsheets.get answer with grid data, in their order."""
     stream = JsonStream(chunks)
     sheets: list[SheetRead] = []
+    seen: dict[CellValue, CellValue] = {}
     for key in stream.members():
         if key == "sheets":
             for _ in stream.elements():
-                sheets.append(_sheet(stream))
+                sheets.append(_sheet(stream, seen))
         else:
             stream.value()
     stream.end()
     return sheets
 
 
-def _sheet(stream: JsonStream) -> SheetRead:
+def _sheet(stream: JsonStream, seen: dict[CellValue, CellValue]) -> SheetRead:
     sheet = SheetRead()
     for key in stream.members():
         if key == "properties":
@@ -191,14 +193,14 @@ def _sheet(stream: JsonStream) -> SheetRead:
             sheet.charts = stream.value()
         elif key == "data":
             for _ in stream.elements():
-                _grid_data(stream, sheet)
+                _grid_data(stream, sheet, seen)
         else:
             stream.value()
     _trim(sheet.grid)
     return sheet
 
 
-def _grid_data(stream: JsonStream, sheet: SheetRead) -> None:
+def _grid_data(stream: JsonStream, sheet: SheetRead, seen: dict[CellValue, CellValue]) -> None:
     """One GridData into the sheet's grid. Its offsets may come after its rows, so rows are placed at the end."""
     top = left = 0
     rows: list[list[CellValue]] = []
@@ -206,7 +208,7 @@ def _grid_data(stream: JsonStream, sheet: SheetRead) -> None:
     for key in stream.members():
         if key == "rowData":
             for _ in stream.elements():
-                rows.append(_row(stream.value(), len(rows), dropdowns))
+                rows.append(_row(stream.value(), len(rows), dropdowns, seen))
         elif key == "startRow":
             top = stream.value()
         elif key == "startColumn":
@@ -222,10 +224,16 @@ def _grid_data(stream: JsonStream, sheet: SheetRead) -> None:
         sheet.dropdowns.setdefault(left + column, ColumnDropdowns()).merge(found, top + 1)
 
 
-def _row(row: dict[str, Any], index: int, dropdowns: dict[int, ColumnDropdowns]) -> list[CellValue]:
+def _row(row: dict[str, Any], index: int, dropdowns: dict[int, ColumnDropdowns],
+         seen: dict[CellValue, CellValue]) -> list[CellValue]:
     cells = []
     for column, cell in enumerate(row.get("values") or ()):
-        cells.append(read_cell(cell))
+        value = read_cell(cell)
+        # A stage, a source or a date comes back thousands of times: one object for all of them. Exact types
+        # only, so that a Formula never stands for the text it equals.
+        if type(value) is str or type(value) is date:
+            value = seen.setdefault(value, value)
+        cells.append(value)
         rule = cell.get("dataValidation")
         if rule:
             condition = rule.get("condition") or {}

@@ -117,3 +117,11 @@ def test_what_is_not_the_json_of_an_answer_is_refused(document):
 def test_an_empty_spreadsheet_reads_as_no_sheets():
     assert read_spreadsheet([b"{}"]) == []
     assert read_spreadsheet([b'{"sheets": [{}]}'])[0].grid == []
+
+
+def test_text_that_equals_a_formula_stays_text_and_the_formula_stays_a_formula():
+    row = {"values": [text("=A2"), {"userEnteredValue": {"formulaValue": "=A2"}}, text("=A2")]}
+    answer = {"sheets": [{"data": [{"rowData": [row, row]}]}]}
+    grid = read_spreadsheet([json.dumps(answer).encode()])[0].grid
+    assert [[type(value) for value in line] for line in grid] == [[str, Formula, str]] * 2
+    assert grid[0][0] is grid[1][2]  # repeated text is one object
