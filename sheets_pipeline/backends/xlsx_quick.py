@@ -11,10 +11,12 @@ the workbook or names what is wrong with it.
 
 from __future__ import annotations
 
+import gc
 import io
 import re
 import zipfile
-from datetime import datetime, time
+from collections.abc import Iterator
+from datetime import date, datetime, time
 from pathlib import Path
 
 import python_calamine
@@ -29,13 +31,16 @@ _OVERRIDE = re.compile(rb'<(?:\w+:)?Override\b[^>]*?PartName="/?([^"]+)"[^>]*?Co
 _SHEET_DATA = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData\b[^>]*?(/?)>")
 # a formula (<f>) or an error value (t="e", which calamine does not give back as the text openpyxl reads)
 _KEPT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]|\st=[\"']e[\"']")
+# Text every match of _KEPT holds. Tried at each '<' and space, _KEPT takes seconds over a 70 MB sheet; these are
+# found at the speed of a plain search, and are rare in a sheet of values.
+_KEPT_HINTS = (b"<f", b":f", b't="e', b"t='e")
 _EMPTY_SST = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
               b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="0" uniqueCount="0"/>')
 
 
 MAX_DENSE_CELLS = 20_000_000  # calamine holds a sheet as a full rectangle: 100,000 leads are about 2 million
 _FAR_COLUMN = re.compile(rb' r="([A-Z]{2,})\d')  # columns past Z, and rows past 99,999: rare, so found quickly
-_FAR_ROW = re.compile(rb' r="[A-Z]*(\d{6,})"')
+_FAR_ROW = re.compile(rb' r="[A-Z]*+(\d{6,})"')  # possessive: a digit is never a letter, no use backtracking
 
 
 class Unsupported(Exception):
@@ -54,9 +59,10 @@ def formula_cells_only(xml: bytes) -> bytes:
         raise Unsupported("sheetData is not closed")
     _check_extent(xml, prefix)
     cells: list[bytes] = []
-    # plain searches first: most big sheets hold neither, and then the scan is skipped
-    if b"<f" in xml or b":f" in xml or b't="e"' in xml or b"t='e'" in xml:
-        cells = _kept_cells(xml, prefix, opening.end(), closing)
+    starts = _kept_starts(xml, opening.end(), closing)
+    # the part-wide test that has always decided whether the cells are looked for, kept as it was
+    if starts and (b"<f" in xml or b":f" in xml or b't="e"' in xml or b"t='e'" in xml):
+        cells = _kept_cells(xml, prefix, opening.end(), closing, starts)
     row = b"<" + prefix + b"row>" + b"".join(cells) + b"</" + prefix + b"row>"
     return xml[: opening.end()] + row + xml[closing:]
 
@@ -74,11 +80,39 @@ def _check_extent(xml: bytes, prefix: bytes) -> None:
         raise Unsupported(f"a sheet spanning {height:,} rows and {width:,} columns")
 
 
-def _kept_cells(xml: bytes, prefix: bytes, start: int, stop: int) -> list[bytes]:
+def _kept_starts(xml: bytes, start: int, stop: int) -> list[int]:
+    """Every place in xml[start:stop] where a match of _KEPT could begin, in order (a few more, at worst)."""
+    starts: set[int] = set()
+    for hint in _KEPT_HINTS:
+        found = xml.find(hint, start, stop)
+        while found >= 0:
+            if hint == b":f":
+                starts.add(xml.rfind(b"<", start, found))  # the '<' of a prefixed name: nothing in between is a '<'
+            elif hint == b"<f":
+                starts.add(found)
+            else:
+                starts.add(found - 1)  # the space before t=
+            found = xml.find(hint, found + 1, stop)
+    return sorted(place for place in starts if place >= start)
+
+
+def _kept_matches(xml: bytes, starts: list[int], stop: int) -> Iterator[re.Match[bytes]]:
+    """The matches _KEPT.finditer(xml, start, stop) gives, tried only where they may begin."""
+    end = 0
+    for place in starts:
+        if place < end:
+            continue  # within the previous match, which finditer would have stepped over
+        found = _KEPT.match(xml, place, stop)
+        if found is not None:
+            end = found.end()
+            yield found
+
+
+def _kept_cells(xml: bytes, prefix: bytes, start: int, stop: int, starts: list[int]) -> list[bytes]:
     cell_open, cell_close = b"<" + prefix + b"c", b"</" + prefix + b"c>"
     cells: list[bytes] = []
     taken = start
-    for found in _KEPT.finditer(xml, start, stop):
+    for found in _kept_matches(xml, starts, stop):
         if found.start() < taken:
             continue  # inside a cell already kept
         first = xml.rfind(cell_open, taken, found.start())
@@ -129,14 +163,19 @@ def _value(value: object) -> CellValue:
     return value  # type: ignore[return-value]
 
 
+# what _value gives back as it is ('' as None), and is never false but for '': `v or None` does as _value does
+_PLAIN = frozenset({str, date})
+
+
 def _values(sheet: python_calamine.CalamineSheet) -> Grid:
-    grid: Grid = []
-    for raw in sheet.to_python(skip_empty_area=False):  # from A1, as the full load's grid
-        # most cells are text: one type test each; the rest (blanks, numbers, dates) go through _value
-        row = [v if type(v) is str and v else _value(v) for v in raw]
+    plain = _PLAIN
+    # from A1, as the full load's grid; most cells are text, blanks or dates: one set lookup each, and only the
+    # rest (numbers above all) go through _value
+    grid: Grid = [[(v or None) if type(v) in plain else _value(v) for v in raw]
+                  for raw in sheet.to_python(skip_empty_area=False)]
+    for row in grid:
         while row and row[-1] is None:
             row.pop()
-        grid.append(row)
     while grid and not grid[-1]:
         grid.pop()
     return grid
@@ -144,6 +183,18 @@ def _values(sheet: python_calamine.CalamineSheet) -> Grid:
 
 def read_quickly(path: Path) -> tuple[dict[str, Grid], Workbook]:
     """Each worksheet's values, and the workbook's structure (with its formula cells) for the rest of the read."""
+    collecting = gc.isenabled()
+    # Millions of new values and rows, none of them in a cycle: the collector would go over all those read so far
+    # again and again, for nothing (a tenth of the read of 100,000 leads).
+    gc.disable()
+    try:
+        return _read(path)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _read(path: Path) -> tuple[dict[str, Grid], Workbook]:
     from .xlsx import _cell_value  # the full load's reading of a cell, for the formula cells
 
     try:

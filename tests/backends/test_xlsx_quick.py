@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import shutil
 import zipfile
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
@@ -143,6 +146,84 @@ def test_cells_without_a_reference_take_the_full_load(tmp_path):
         for name, data in parts.items():
             archive.writestr(name, data)
     assert_same(path, quick_expected=False)
+
+
+def _pipeline_xml(path: Path) -> bytes:
+    with zipfile.ZipFile(path) as archive:
+        return archive.read("xl/worksheets/sheet1.xml")
+
+
+def test_a_sheet_of_values_alone_keeps_its_dropdowns_and_formats(tmp_path):
+    path = make_book(tmp_path / "p.xlsx", sample=True)
+    sync(XlsxBackend(path), Config(), TODAY)
+    xml = _pipeline_xml(path)
+    data = re.search(rb"<sheetData>.*</sheetData>", xml, re.DOTALL)
+    # no formula nor error among the values, but formulas (<formula>) in the conditional formats after them
+    assert data and b"<f" not in data[0] and b't="e"' not in data[0] and b"<formula>" in xml[data.end():]
+    reduced = xlsx_quick.formula_cells_only(xml)
+    assert reduced == xml[:data.start()] + b"<sheetData><row></row></sheetData>" + xml[data.end():]
+    assert_same(path)
+    quick = XlsxBackend(path, read_only=True).read()
+    assert quick.dropdowns and quick.pipeline_formats
+
+
+def test_only_formula_and_error_cells_are_kept_for_openpyxl():
+    formula = b'<c r="B1"><f>A1*2</f><v>2</v></c>'
+    error = b'<c r="C1" t="e"><v>#N/A</v></c>'
+    quoted_error = b'<c r="D1" t=\'e\'><v>#DIV/0!</v></c>'
+    shared = b'<c r="B2"><f t="shared" si="0"/><v>4</v></c>'
+    text = b'<c r="E1" t="inlineStr"><is><t>a:f b &lt;f&gt; x:f</t></is></c>'
+    number = b'<c r="A1"><v>1</v></c>'
+    xml = (b'<worksheet><sheetData><row r="1">' + number + formula + error + quoted_error + text + b'</row>'
+           b'<row r="2">' + shared + b'</row></sheetData><conditionalFormatting sqref="A1"><cfRule type="expression">'
+           b'<formula>A1&gt;1</formula></cfRule></conditionalFormatting></worksheet>')
+    reduced = xlsx_quick.formula_cells_only(xml)
+    assert reduced == (b"<worksheet><sheetData><row>" + formula + error + quoted_error + shared + b"</row></sheetData>"
+                       + xml[xml.index(b"<conditionalFormatting"):])
+
+
+def test_formulas_errors_and_text_that_looks_like_them_read_the_same(tmp_path):
+    path = make_book(tmp_path / "p.xlsx", sample=True)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Pipeline"]
+    add_lead(ws, Lead="Looks like markup", Notes='see http://f.example t="e" <f> x:f t=\'e\'', Stage="New")
+    row = add_lead(ws, Lead="=\"Formula \"&\"lead\"", Value="=SUM(1,2)", Stage="Contacted")
+    ws.cell(row, 3).value = "#DIV/0!"
+    ws.cell(row, 3).data_type = "e"
+    wb.save(path)
+    assert b":f" in _pipeline_xml(path) and b't="e"' in _pipeline_xml(path)
+    assert_same(path)
+
+
+_PIECES = [b'<c r="A1">', b"</c>", b"<f>", b"<f/>", b"<f ", b"<x:f>", b"<x:f\t", b"<a:b:f>", b"<formula>", b":f", b":f>",
+           b' t="e"', b" t='e'", b' t="e\'', b"\tt='e\"", b't="e"', b"<v>1</v>", b"<", b">", b" ", b"x", b"f", b"e",
+           b'<f t="e">', b"<x:f t='e'/>"]  # the last two: a match of t="e" within that of <f, which finditer skips
+
+
+@settings(deadline=None, database=None, max_examples=300)
+@given(st.lists(st.sampled_from(_PIECES), max_size=24), st.integers(0, 12), st.integers(0, 12))
+def test_the_kept_cells_are_found_where_the_expression_finds_them(pieces, skip, cut):
+    xml = b"".join(pieces)
+    start, stop = min(skip, len(xml)), max(min(skip, len(xml)), len(xml) - cut)
+    found = xlsx_quick._kept_matches(xml, xlsx_quick._kept_starts(xml, start, stop), stop)
+    assert [m.span() for m in found] == [m.span() for m in xlsx_quick._KEPT.finditer(xml, start, stop)]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_garbage_collector_is_left_as_it_was(tmp_path, enabled):
+    good = make_book(tmp_path / "p.xlsx", sample=True)
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"not a zip")
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        xlsx_quick.read_quickly(good)
+        assert gc.isenabled() is enabled
+        with pytest.raises(xlsx_quick.Unsupported):
+            xlsx_quick.read_quickly(bad)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
 
 
 def test_a_damaged_workbook_gets_the_full_load_s_message(tmp_path):
