@@ -6,7 +6,7 @@ sources are people's lists: the Lists tab of the sheet is their home, seeded fro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .config import Config
 from .text import key
@@ -26,6 +26,10 @@ class PipelineLists:
     sources: TermList
     contacted_index: int
     qualified_index: int
+    # The terms read from the cells of a lead's Stage, Outcome, Source and Loss reason, by the four cells' text: a
+    # big sheet holds a few combinations of them thousands of times (see model.parse_lead).
+    read_terms: dict[tuple[str | None, ...], tuple[Term | None, ...]] = field(
+        default_factory=dict, compare=False, repr=False)
 
     def section(self, name: str) -> TermList:
         return getattr(self, name)

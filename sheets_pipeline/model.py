@@ -72,12 +72,11 @@ class Columns:
         """How long a row must be to hold every known column."""
         return max(self.index.values(), default=-1) + 1
 
-    def cells(self, row: Sequence[CellValue]) -> dict[str, CellValue]:
-        """Each known field's cell in `row`; None for the cells past its end (sheets trim trailing blanks)."""
-        if len(row) >= self._reach:  # the usual row: no bounds check per cell
-            return {name: row[i] for name, i in self.index.items()}
-        width = len(row)
-        return {name: (row[i] if i < width else None) for name, i in self.index.items()}
+    def cells(self, row: Sequence[CellValue]) -> tuple[CellValue, ...]:
+        """The cells of `row`, up to every known column at least: None for those past its end (sheets trim the
+        blank cells that end a row)."""
+        missing = self._reach - len(row)
+        return tuple(row) if missing <= 0 else (*row, *(None,) * missing)
 
     def has(self, name: str) -> bool:
         return name in self.index
@@ -178,7 +177,10 @@ def find_columns(grid: Grid, language: str = "en") -> Columns:
 @dataclass(slots=True)
 class Lead:
     row: int  # sheet row number, 1-based
-    raw: dict[str, CellValue]
+    # The row's cells as the sheet holds them, and where each field's cell is among them (the Columns' index, one
+    # dict for every lead): read in place, the cells of a big sheet are not copied into a dict per lead.
+    cells: tuple[CellValue, ...]
+    positions: dict[str, int]
     id: str = ""
     lead: str = ""
     email: str = ""
@@ -191,10 +193,20 @@ class Lead:
     follow_ups: int = 0
     dates: dict[str, date | None] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
-    stamped: dict[str, Any] = field(default_factory=dict)  # values this sync writes, over `raw`
+    stamped: dict[str, Any] = field(default_factory=dict)  # values this sync writes, over the cells
+
+    def cell(self, name: str) -> CellValue:
+        """What the sheet holds in field `name`'s cell, this sync's stamps aside; None without such a column."""
+        position = self.positions.get(name)
+        return None if position is None else self.cells[position]
+
+    @property
+    def raw(self) -> dict[str, CellValue]:
+        """Each known field's cell as the sheet holds it."""
+        return {name: self.cells[position] for name, position in self.positions.items()}
 
     def apply(self, stamps: dict[str, Any], outcome: Term | None = None) -> None:
-        """See the lead with this sync's stamps (and auto-close) applied; `raw` keeps what the sheet holds."""
+        """See the lead with this sync's stamps (and auto-close) applied; the cells keep what the sheet holds."""
         for name, value in stamps.items():
             self.stamped[name] = value
             if isinstance(value, date):
@@ -204,7 +216,7 @@ class Lead:
             self.stamped["outcome"] = outcome.label
 
     def text(self, name: str) -> str:
-        value = self.stamped[name] if name in self.stamped else self.raw.get(name)
+        value = self.stamped[name] if name in self.stamped else self.cell(name)
         if type(value) is str:
             return value.strip()
         return "" if value is None else _cell_text(value).strip()
@@ -212,7 +224,7 @@ class Lead:
     def has(self, name: str) -> bool:
         """Whether the cell holds anything but blanks (as this sync leaves it): `bool(self.text(name))` without
         writing out numbers and dates."""
-        value = self.stamped[name] if name in self.stamped else self.raw.get(name)
+        value = self.stamped[name] if name in self.stamped else self.cell(name)
         if value is None:
             return False
         if isinstance(value, str):
@@ -276,8 +288,14 @@ def _is_blank(value: CellValue) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _parse_term(lead: Lead, name: str, terms: TermList) -> Term | None:
-    value = lead.raw.get(name)
+def _stripped(value: CellValue) -> str:
+    """A cell as text, trimmed: `Lead.text` of a cell this sync does not stamp."""
+    if type(value) is str:
+        return value.strip()
+    return "" if value is None else _cell_text(value).strip()
+
+
+def _parse_term(lead: Lead, name: str, value: CellValue, terms: TermList) -> Term | None:
     if type(value) is str:  # the usual cell: typed, or picked from the dropdown
         return terms.find(value) if value.strip() else None
     if _is_blank(value):
@@ -286,6 +304,24 @@ def _parse_term(lead: Lead, name: str, terms: TermList) -> Term | None:
         lead.flag(name, "warning", "holds a formula; its result is not read")
         return None
     return terms.find(_cell_text(value))
+
+
+def _text_or_blank(cells: tuple[CellValue, ...]) -> bool:
+    """Whether each cell holds text (not a formula) or nothing: what it reads as then hangs on its text alone."""
+    for cell in cells:
+        if cell is not None and type(cell) is not str:
+            return False
+    return True
+
+
+def _parse_terms(lead: Lead, cells: tuple[CellValue, ...], lists: PipelineLists) -> tuple[Term | None, ...]:
+    """The terms in the Stage, Outcome, Source and Loss reason `cells` of `lead`."""
+    stage, outcome, source, reason = cells
+    stage_term = _parse_term(lead, "stage", stage, lists.stages)
+    outcome_term = _parse_term(lead, "outcome", outcome, lists.outcomes)
+    source_term = _parse_term(lead, "source", source, lists.sources)
+    reasons = lists.pass_reasons if (outcome_term and outcome_term.role == "passed") else lists.loss_reasons
+    return stage_term, outcome_term, source_term, _parse_term(lead, "loss_reason", reason, reasons)
 
 
 def parse_lead(row_number: int, row: Sequence[CellValue], columns: Columns, lists: PipelineLists,
@@ -299,24 +335,28 @@ def parse_lead(row_number: int, row: Sequence[CellValue], columns: Columns, list
                 break
     else:
         return None
-    raw = columns.cells(row)
-    lead = Lead(row_number, raw)  # not by keyword: a class called with keywords pays for a dict, once per row
-    lead.id = lead.text("id")
-    lead.lead = lead.text("lead")
-    lead.email = lead.text("email")
-    lead.owner = lead.text("owner")
-    lead.stage = _parse_term(lead, "stage", lists.stages)
-    lead.outcome = _parse_term(lead, "outcome", lists.outcomes)
-    lead.source = _parse_term(lead, "source", lists.sources)
-    reasons = lists.pass_reasons if (lead.outcome and lead.outcome.role == "passed") else lists.loss_reasons
-    lead.loss_reason = _parse_term(lead, "loss_reason", reasons)
-    value = raw.get("value")
+    cells = columns.cells(row)
+    at = columns.index  # find_columns made sure the required fields are there: only optional ones may be missing
+    lead = Lead(row_number, cells, at)  # not by keyword: a class called with keywords pays for a dict, once per row
+    lead.id = _stripped(cells[at["id"]])
+    lead.lead = _stripped(cells[at["lead"]])
+    lead.email = _stripped(lead.cell("email"))
+    lead.owner = _stripped(cells[at["owner"]])
+    typed = (cells[at["stage"]], cells[at["outcome"]], cells[at["source"]], cells[at["loss_reason"]])
+    if _text_or_blank(typed):  # typed or picked from a dropdown, as nearly every cell is
+        terms = lists.read_terms.get(typed)
+        if terms is None:
+            terms = lists.read_terms[typed] = _parse_terms(lead, typed, lists)  # text alone: no finding to repeat
+    else:
+        terms = _parse_terms(lead, typed, lists)
+    lead.stage, lead.outcome, lead.source, lead.loss_reason = terms
+    value = lead.cell("value")
     if not _is_blank(value) and not isinstance(value, Formula):
         try:
             lead.value = _parse_number(value, decimal_comma)
         except ValueError:
             lead.flag("value", "error", f"'{shorten(_cell_text(value))}' is not a number")
-    follow_ups = raw.get("follow_ups")
+    follow_ups = cells[at["follow_ups"]]
     if isinstance(follow_ups, Formula):
         lead.flag("follow_ups", "warning", "holds a formula; its result is not read")
     elif not _is_blank(follow_ups):
@@ -328,23 +368,25 @@ def parse_lead(row_number: int, row: Sequence[CellValue], columns: Columns, list
             lead.flag("follow_ups", "error", f"'{shorten(_cell_text(follow_ups))}' is not a count of follow-ups")
         else:
             lead.follow_ups = int(count)
+    dates = lead.dates
     for name in _DATE_CELLS:
-        cell = raw.get(name)
-        if cell is None or type(cell) is date:  # a date cell, as most are: nothing to read
-            lead.dates[name] = cell
-            continue
-        if isinstance(cell, Formula):
-            if name != "next_follow_up":
-                lead.flag(name, "warning", "holds a formula; its result is not read")
-            lead.dates[name] = None
-            continue
-        try:
-            lead.dates[name] = parse_date(cell, date_order)
-        except DateParseError as exc:
-            lead.dates[name] = None
-            if name != "next_follow_up":  # ours: rewritten anyway
-                lead.flag(name, "error", f"{exc}; use a date such as {_example(date_order)}")
+        cell = dates[name] = cells[at[name]]
+        if cell is not None and type(cell) is not date:  # most date cells hold a date or nothing: nothing to read
+            dates[name] = _parse_date_cell(lead, name, cell, date_order)
     return lead
+
+
+def _parse_date_cell(lead: Lead, name: str, cell: CellValue, date_order: str) -> date | None:
+    if isinstance(cell, Formula):
+        if name != "next_follow_up":
+            lead.flag(name, "warning", "holds a formula; its result is not read")
+        return None
+    try:
+        return parse_date(cell, date_order)
+    except DateParseError as exc:
+        if name != "next_follow_up":  # ours: rewritten anyway
+            lead.flag(name, "error", f"{exc}; use a date such as {_example(date_order)}")
+        return None
 
 
 def _example(order: str) -> str:

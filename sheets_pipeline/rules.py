@@ -237,15 +237,14 @@ def check_lead(lead: Lead, lists: PipelineLists, today: date) -> None:
 
 def next_id_number(existing_ids: Iterable[str], prefix: str, floor: int = 1) -> int:
     """The next free number for `prefix`: above every ID in use and never below `floor` (IDs are not reused)."""
-    highest = floor - 1
     folded_prefix = prefix.casefold()
-    for identifier in existing_ids:
-        # IDs handed out keep the prefix as written: casefold only the others
-        if identifier.startswith(prefix) or identifier.casefold().startswith(folded_prefix):
-            digits = identifier[len(prefix):]
-            if digits.isascii() and digits.isdigit() and len(digits) <= 9:  # a longer run of digits is no ID of ours
-                highest = max(highest, int(digits))
-    return highest + 1
+    width = len(prefix)
+    # IDs handed out keep the prefix as written: casefold only the others
+    ours = [identifier[width:] for identifier in existing_ids
+            if identifier.startswith(prefix) or identifier.casefold().startswith(folded_prefix)]
+    # a longer run of digits is no ID of ours
+    numbers = [int(digits) for digits in ours if digits.isascii() and digits.isdigit() and len(digits) <= 9]
+    return max(max(numbers, default=floor - 1) + 1, floor)
 
 
 def format_id(prefix: str, number: int) -> str:
@@ -254,13 +253,21 @@ def format_id(prefix: str, number: int) -> str:
 
 def stamps_for(lead: Lead, lists: PipelineLists, today: date, new_id: str | None) -> dict[str, str | date]:
     """What to write into blank stamp cells. Never touches a cell that holds anything, even garbage."""
+    return _stamps(lead, _contacted(lead, lists), today, new_id)
+
+
+def _contacted(lead: Lead, lists: PipelineLists) -> bool:
+    """Whether the lead's Stage is the contacted stage or a later one."""
+    return lead.stage is not None and lists.stage_index(lead.stage) >= lists.contacted_index
+
+
+def _stamps(lead: Lead, contacted: bool, today: date, new_id: str | None) -> dict[str, str | date]:
     out: dict[str, str | date] = {}
     if new_id is not None and not lead.has("id"):
         out["id"] = new_id
         if not lead.has("created"):
             out["created"] = today
-    reached_contacted = lead.stage is not None and lists.stage_index(lead.stage) >= lists.contacted_index
-    if reached_contacted and not lead.has("first_contact"):
+    if contacted and not lead.has("first_contact"):
         last = lead.dates.get("last_contact")
         # The first contact cannot be later than a contact already recorded.
         out["first_contact"] = min(last, today) if last else today
@@ -271,9 +278,11 @@ def stamps_for(lead: Lead, lists: PipelineLists, today: date, new_id: str | None
 
 def waiting_on_them(lead: Lead, lists: PipelineLists, first_contact: date | None) -> date | None:
     """For an open lead waiting for the other side, the date of our last contact; else None."""
-    if not lead.is_open or lead.stage is None:
-        return None
-    if lists.stage_index(lead.stage) < lists.contacted_index:
+    return _waiting_since(lead, _contacted(lead, lists), first_contact)
+
+
+def _waiting_since(lead: Lead, contacted: bool, first_contact: date | None) -> date | None:
+    if not contacted or not lead.is_open:
         return None
     last_contact = lead.dates.get("last_contact") or first_contact
     if last_contact is None:
@@ -311,12 +320,13 @@ class Derived:
 
 def derive(lead: Lead, lists: PipelineLists, config: Config, today: date, new_id: str | None) -> Derived:
     """Stamps, follow-up date and staleness of one lead. A stale lead is flagged, or closed when configured."""
-    stamps = stamps_for(lead, lists, today, new_id)
+    contacted = _contacted(lead, lists)  # the stamps, the follow-up and staleness all ask
+    stamps = _stamps(lead, contacted, today, new_id)
     first_contact = stamps.get("first_contact") or lead.dates.get("first_contact")
     assert first_contact is None or isinstance(first_contact, date)
     outcome = lead.outcome
     follow_up: date | None = None
-    waiting_since = waiting_on_them(lead, lists, first_contact)  # both staleness and the follow-up hang on it
+    waiting_since = _waiting_since(lead, contacted, first_contact)  # both staleness and the follow-up hang on it
     stale = _stale(waiting_since, lead, config, today, first_contact)
     auto_closed = stale and config.auto_close_stale
     if auto_closed:

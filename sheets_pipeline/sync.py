@@ -251,7 +251,7 @@ def plan_sync(snapshot: Snapshot, config: Config, today: date, now: datetime | N
         column = columns.index.get(name)
         if column is None:
             return
-        old = lead.raw.get(name)
+        old = lead.cell(name)
         if old is None and new is None:  # a blank cell that stays blank, as most flags do
             return
         if not _same(old, new, snapshot.dates_as_serials):
