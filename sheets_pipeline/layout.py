@@ -141,7 +141,9 @@ def read_state(grid: Grid | None) -> State:
     for row in grid[1:]:
         cells = row if len(row) >= 6 else [*row, *[None] * (6 - len(row))]  # a read trims trailing blanks
         if cells[0] not in (None, ""):
-            leads.setdefault(str(cells[0]), (_text(cells[1]), _text(cells[2])))
+            stage, outcome = cells[1], cells[2]  # `_text` of each, written out: a row per lead
+            leads.setdefault(str(cells[0]), ("" if stage is None else str(stage),
+                                             "" if outcome is None else str(outcome)))
         if cells[4] == STATE_META_NEXT_ID and isinstance(cells[5], (int, float)):
             next_id = int(cells[5])
     return State(leads, next_id)

@@ -26,16 +26,22 @@ class PipelineLists:
     sources: TermList
     contacted_index: int
     qualified_index: int
-    # The terms read from the cells of a lead's Stage, Outcome, Source and Loss reason, by the four cells' text: a
-    # big sheet holds a few combinations of them thousands of times (see model.parse_lead).
-    read_terms: dict[tuple[str | None, ...], tuple[Term | None, ...]] = field(
+    # The terms a lead's Stage, Outcome, Source and Loss reason cells hold, by the cells' text: a big sheet holds
+    # a few combinations of them thousands of times, each read once (see model.parse_lead).
+    terms_by_cells: dict[tuple[str | None, ...], tuple[Term | None, ...]] = field(
         default_factory=dict, compare=False, repr=False)
+    # Each stage's index by identity: the rules ask several times per lead, for one of these few terms.
+    _stage_positions: dict[int, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_stage_positions", {id(term): i for i, term in enumerate(self.stages)})
 
     def section(self, name: str) -> TermList:
         return getattr(self, name)
 
     def stage_index(self, term: Term) -> int:
-        return self.stages.index(term)
+        position = self._stage_positions.get(id(term))
+        return position if position is not None else self.stages.index(term)
 
     def outcome(self, role: str) -> Term:
         term = self.outcomes.by_role(role)

@@ -216,7 +216,11 @@ class Lead:
             self.stamped["outcome"] = outcome.label
 
     def text(self, name: str) -> str:
-        value = self.stamped[name] if name in self.stamped else self.cell(name)
+        if name in self.stamped:
+            value = self.stamped[name]
+        else:  # `cell`, written out: the rules ask for a lead's text and `has` a dozen times
+            position = self.positions.get(name)
+            value = None if position is None else self.cells[position]
         if type(value) is str:
             return value.strip()
         return "" if value is None else _cell_text(value).strip()
@@ -224,9 +228,15 @@ class Lead:
     def has(self, name: str) -> bool:
         """Whether the cell holds anything but blanks (as this sync leaves it): `bool(self.text(name))` without
         writing out numbers and dates."""
-        value = self.stamped[name] if name in self.stamped else self.cell(name)
+        if name in self.stamped:
+            value = self.stamped[name]
+        else:
+            position = self.positions.get(name)
+            value = None if position is None else self.cells[position]
         if value is None:
             return False
+        if type(value) is date:  # as most cells asked about hold
+            return True
         if isinstance(value, str):
             return bool(value.strip())
         return isinstance(value, (int, float, date)) or bool(_cell_text(value).strip())
@@ -254,6 +264,10 @@ _NUMBER_JUNK = re.compile(r"[\s\u00a0\u202f€$£¥]|EUR|USD|GBP|k€", re.IGNOR
 
 def _parse_number(value: CellValue, decimal_comma: bool = False) -> float:
     """A number typed as text: '1,200.50' in English, '1 200,50' or '1.200,50' in French."""
+    if type(value) is int or type(value) is float:  # a number cell, as most are (bool, a kind of int, is not)
+        if not math.isfinite(value):
+            raise ValueError
+        return float(value)
     if isinstance(value, bool):
         raise ValueError
     if isinstance(value, (int, float)):
@@ -344,9 +358,9 @@ def parse_lead(row_number: int, row: Sequence[CellValue], columns: Columns, list
     lead.owner = _stripped(cells[at["owner"]])
     typed = (cells[at["stage"]], cells[at["outcome"]], cells[at["source"]], cells[at["loss_reason"]])
     if _text_or_blank(typed):  # typed or picked from a dropdown, as nearly every cell is
-        terms = lists.read_terms.get(typed)
+        terms = lists.terms_by_cells.get(typed)
         if terms is None:
-            terms = lists.read_terms[typed] = _parse_terms(lead, typed, lists)  # text alone: no finding to repeat
+            terms = lists.terms_by_cells[typed] = _parse_terms(lead, typed, lists)  # text alone: no finding to repeat
     else:
         terms = _parse_terms(lead, typed, lists)
     lead.stage, lead.outcome, lead.source, lead.loss_reason = terms

@@ -180,9 +180,11 @@ def check_dates(lead: Lead, today: date) -> None:
 
 # --- across rows ------------------------------------------------------------------------------------------------
 
-def check_duplicates(leads: Iterable[Lead]) -> None:
+def check_duplicates(leads: Iterable[Lead]) -> set[str]:
+    """Flag the leads that share an ID or an email. Returns the IDs shared (casefolded)."""
     leads = list(leads)
-    for group in _sharing(leads, [lead.id.casefold() for lead in leads]):
+    shared_ids = _sharing(leads, [lead.id.casefold() for lead in leads])
+    for group in shared_ids:
         for lead in group:
             others = _rows(o.row for o in group if o is not lead)
             lead.flag("id", "error", f"duplicate ID '{shorten(lead.id)}' (also row {others}): give each lead "
@@ -191,6 +193,7 @@ def check_duplicates(leads: Iterable[Lead]) -> None:
         for lead in group:
             others = _rows(o.row for o in group if o is not lead)
             lead.flag("email", "warning", f"same email as row {others}")
+    return {group[0].id.casefold() for group in shared_ids}
 
 
 def _sharing(leads: list[Lead], folded: list[str]) -> list[list[Lead]]:
@@ -213,21 +216,15 @@ def _rows(rows: Iterable[int], shown: int = 5) -> str:
     return head + (f" and {len(listed) - shown} more" if len(listed) > shown else "")
 
 
-def duplicate_ids(leads: Iterable[Lead]) -> set[str]:
-    seen: set[str] = set()
-    dupes: set[str] = set()
-    for lead in leads:
-        folded = lead.id.casefold()
-        if folded:
-            (dupes if folded in seen else seen).add(folded)
-    return dupes
-
-
 def check_lead(lead: Lead, lists: PipelineLists, today: date) -> None:
     """Every single-row rule; findings land on the lead."""
-    check_stage_value(lead, lists)
-    check_outcome_value(lead, lists)
-    check_source_value(lead, lists)
+    # A value check has nothing to say about a cell that holds a term, as most do: no call for those.
+    if lead.stage is None:
+        check_stage_value(lead, lists)
+    if lead.outcome is None:
+        check_outcome_value(lead, lists)
+    if lead.source is None:
+        check_source_value(lead, lists)
     check_reason(lead, lists)
     check_order(lead, lists)
     check_dates(lead, today)
@@ -326,17 +323,19 @@ def derive(lead: Lead, lists: PipelineLists, config: Config, today: date, new_id
     assert first_contact is None or isinstance(first_contact, date)
     outcome = lead.outcome
     follow_up: date | None = None
+    stale = auto_closed = False
     waiting_since = _waiting_since(lead, contacted, first_contact)  # both staleness and the follow-up hang on it
-    stale = _stale(waiting_since, lead, config, today, first_contact)
-    auto_closed = stale and config.auto_close_stale
-    if auto_closed:
-        outcome = lists.outcome("no_response")
-        if not lead.has("closed"):
-            stamps["closed"] = today
-    elif stale:
-        lead.flag(None, "warning", STALE_FLAG_NO_RESPONSE.format(label=lists.outcome("no_response").label))
-    else:
-        follow_up = _follow_up_after(waiting_since, lead, config)
+    if waiting_since is not None:
+        stale = _stale(waiting_since, lead, config, today, first_contact)
+        auto_closed = stale and config.auto_close_stale
+        if auto_closed:
+            outcome = lists.outcome("no_response")
+            if not lead.has("closed"):
+                stamps["closed"] = today
+        elif stale:
+            lead.flag(None, "warning", STALE_FLAG_NO_RESPONSE.format(label=lists.outcome("no_response").label))
+        else:
+            follow_up = _follow_up_after(waiting_since, lead, config)
     closed = stamps.get("closed") or lead.dates.get("closed")
     created = stamps.get("created") or lead.dates.get("created")
     assert closed is None or isinstance(closed, date)

@@ -38,7 +38,6 @@ from .rules import (
     check_duplicates,
     check_lead,
     derive,
-    duplicate_ids,
     format_id,
     next_id_number,
 )
@@ -85,6 +84,7 @@ class Checked:
     derived: list[Derived]  # one per lead, same order
     new_ids: list[str | None]  # the ID each lead gets this sync (None: it has one)
     next_id: int  # the number after the last one handed out
+    duplicate_ids: set[str] = field(default_factory=set)  # IDs (casefolded) that several leads share
 
     @property
     def leads(self) -> list[Lead]:
@@ -146,11 +146,12 @@ def check_snapshot(snapshot: Snapshot, config: Config, today: date) -> Checked:
         derived.append(result)
         # The rules judge the lead as it will be once this sync is written, so that the next sync, which reads
         # those stamps, finds the same problems and rewrites no flag.
-        lead.apply(result.stamps, result.outcome if result.auto_closed else None)
+        if result.stamps or result.auto_closed:  # most leads have nothing stamped
+            lead.apply(result.stamps, result.outcome if result.auto_closed else None)
         check_lead(lead, lists, today)
-    check_duplicates(parsed.leads)
+    duplicates = check_duplicates(parsed.leads)
     return Checked(lists=lists, sheet=parsed, sheet_findings=sheet_findings, tab_names=tab_names, state=state,
-                   derived=derived, new_ids=new_ids, next_id=number)
+                   derived=derived, new_ids=new_ids, next_id=number, duplicate_ids=duplicates)
 
 
 def format_flags(lead: Lead, columns_label) -> str:  # noqa: ANN001 - a label lookup
@@ -239,7 +240,7 @@ def plan_sync(snapshot: Snapshot, config: Config, today: date, now: datetime | N
     checked = check_snapshot(snapshot, config, today)
     lists, sheet, state = checked.lists, checked.sheet, checked.state
     columns = sheet.columns
-    dupes = duplicate_ids(sheet.leads)
+    dupes = checked.duplicate_ids
     plan = Plan(pipeline_tab=checked.tab_names["pipeline"], history_tab=checked.tab_names["history"],
                 lists_tab=checked.tab_names["lists"], history_headers=HISTORY_HEADERS[config.language],
                 header_row=columns.header_row, id_column=columns.index.get("id"),
@@ -247,11 +248,14 @@ def plan_sync(snapshot: Snapshot, config: Config, today: date, now: datetime | N
     counts: Counter[str] = Counter()
     new_state: dict[str, tuple[str, str]] = {}
 
+    index = columns.index
+    flags_column = index.get("flags")
+
     def change(lead: Lead, name: str, new: str | date | None, lead_id: str) -> None:
-        column = columns.index.get(name)
+        column = index.get(name)
         if column is None:
             return
-        old = lead.cell(name)
+        old = lead.cells[column]
         if old is None and new is None:  # a blank cell that stays blank, as most flags do
             return
         if not _same(old, new, snapshot.dates_as_serials):
@@ -267,11 +271,13 @@ def plan_sync(snapshot: Snapshot, config: Config, today: date, now: datetime | N
         for name, value in derived.stamps.items():
             change(lead, name, value, lead_id)
         change(lead, "next_follow_up", derived.next_follow_up, lead_id)
-        change(lead, "flags", format_flags(lead, columns.label) or None, lead_id)
+        # Most leads have no finding and a blank Flags cell: nothing to write, nothing to compare
+        if lead.findings or (flags_column is not None and lead.cells[flags_column] is not None):
+            change(lead, "flags", format_flags(lead, columns.label) or None, lead_id)
 
         stage_text = lead.stage.label if lead.stage else lead.text("stage")
         outcome_text = derived.outcome.label if derived.outcome else lead.text("outcome")
-        if lead_id and lead_id.casefold() not in dupes:
+        if lead_id and (not dupes or lead_id.casefold() not in dupes):  # no duplicate ID, as usual: no casefold
             remembered = (stage_text, outcome_text)
             before = state.leads.get(lead_id)
             if before is not None and before != remembered:  # most leads did not move
