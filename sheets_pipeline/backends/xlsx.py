@@ -75,13 +75,20 @@ def _cell_value(cell: Any) -> CellValue:
     return value
 
 
-def _grid(ws: Worksheet) -> Grid:
+MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384  # the most a spreadsheet holds (Excel, LibreOffice, Google's 10M cells)
+
+
+def _grid(ws: Worksheet, path: Path) -> Grid:
     """The tab's values, built from the cells that exist: a sheet with one cell at row 1,048,576 (or thousands of
     styled empty cells, as LibreOffice writes) costs what it holds, not what its dimension claims."""
     rows: dict[int, dict[int, CellValue]] = {}
     for (r, c), cell in ws._cells.items():
         value = _cell_value(cell)
         if value is not None:
+            if r > MAX_ROWS or c > MAX_COLUMNS:  # no spreadsheet program writes it; a grid that far would not fit
+                raise SheetError(f"{path}: tab '{ws.title}' has a cell at row {r:,}, column {c:,}, past the "
+                                 f"{MAX_ROWS:,} rows and {MAX_COLUMNS:,} columns a spreadsheet holds (a damaged "
+                                 "or forged workbook)")
             rows.setdefault(r, {})[c] = value
     grid: Grid = [[] for _ in range(max(rows, default=0))]
     for r, cells in rows.items():
@@ -165,7 +172,7 @@ class XlsxBackend:
                 return self._snapshot(structure, tabs, handle=None)
         version = _version(self.path) if self.path.exists() else None
         wb, messages = self._load()
-        return self._snapshot(wb, {ws.title: _grid(ws) for ws in wb.worksheets}, handle=(wb, version),
+        return self._snapshot(wb, {ws.title: _grid(ws, self.path) for ws in wb.worksheets}, handle=(wb, version),
                               blockers=lossy(messages))
 
     def _snapshot(self, wb: Workbook, tabs: dict[str, Grid], handle: object, blockers: list[str] | None = None

@@ -41,6 +41,11 @@ _EMPTY_SST = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
 MAX_DENSE_CELLS = 20_000_000  # calamine holds a sheet as a full rectangle: 100,000 leads are about 2 million
 _FAR_COLUMN = re.compile(rb' r="([A-Z]{2,})\d')  # columns past Z, and rows past 99,999: rare, so found quickly
 _FAR_ROW = re.compile(rb' r="[A-Z]*+(\d{6,})"')  # possessive: a digit is never a letter, no use backtracking
+# the same, for a writer that quotes its attributes with apostrophes (XML allows both)
+_FAR_COLUMN_APOSTROPHE = re.compile(rb" r='([A-Z]{2,})\d")
+_FAR_ROW_APOSTROPHE = re.compile(rb" r='[A-Z]*+(\d{6,})'")
+# XML also allows a tab or a line break before an attribute, and blanks around its '=': no writer seen does it
+_RARE_REFERENCES = (b"\tr=", b"\nr=", b"\rr=", b"r =", b"r\t=", b"r\n=", b"r\r=")
 
 
 class Unsupported(Exception):
@@ -70,12 +75,20 @@ def formula_cells_only(xml: bytes) -> bytes:
 def _check_extent(xml: bytes, prefix: bytes) -> None:
     """Refuse (to the full load, which holds only the cells that exist) a sheet whose rectangle calamine would
     allocate whole: one far cell, as in a hostile workbook, would ask for billions."""
+    if any(spelling in xml for spelling in _RARE_REFERENCES):
+        raise Unsupported("references written in a rare way")  # the counts and searches below would miss them
     cells = xml.count(b"<" + prefix + b"c ") + xml.count(b"<" + prefix + b"c>")
     rows = xml.count(b"<" + prefix + b"row ") + xml.count(b"<" + prefix + b"row>")
-    if xml.count(b' r="') < cells + rows:
+    references = xml.count(b' r="')
+    far_rows, far_columns = _FAR_ROW.findall(xml), _FAR_COLUMN.findall(xml)
+    if b" r='" in xml:
+        references += xml.count(b" r='")
+        far_rows += _FAR_ROW_APOSTROPHE.findall(xml)
+        far_columns += _FAR_COLUMN_APOSTROPHE.findall(xml)
+    if references < cells + rows:
         raise Unsupported("cells or rows without a reference")  # their place would not be checked here
-    height = max((int(digits) for digits in _FAR_ROW.findall(xml)), default=99_999)
-    width = max((column_index(letters.decode()) + 1 for letters in set(_FAR_COLUMN.findall(xml))), default=26)
+    height = max((int(digits) for digits in far_rows), default=99_999)
+    width = max((column_index(letters.decode()) + 1 for letters in set(far_columns)), default=26)
     if height * width > MAX_DENSE_CELLS:
         raise Unsupported(f"a sheet spanning {height:,} rows and {width:,} columns")
 
