@@ -39,13 +39,19 @@ _EMPTY_SST = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
 
 
 MAX_DENSE_CELLS = 20_000_000  # calamine holds a sheet as a full rectangle: 100,000 leads are about 2 million
-_FAR_COLUMN = re.compile(rb' r="([A-Z]{2,})\d')  # columns past Z, and rows past 99,999: rare, so found quickly
-_FAR_ROW = re.compile(rb' r="[A-Z]*+(\d{6,})"')  # possessive: a digit is never a letter, no use backtracking
+# Columns past Z, and rows past 99,999: rare, so found quickly. calamine reads lowercase letters as capitals.
+_FAR_COLUMN = re.compile(rb' r="([A-Za-z]{2,})\d')
+_FAR_ROW = re.compile(rb' r="[A-Za-z]*+(\d{6,})"')  # possessive: a digit is never a letter, no use backtracking
 # the same, for a writer that quotes its attributes with apostrophes (XML allows both)
-_FAR_COLUMN_APOSTROPHE = re.compile(rb" r='([A-Z]{2,})\d")
-_FAR_ROW_APOSTROPHE = re.compile(rb" r='[A-Z]*+(\d{6,})'")
-# XML also allows a tab or a line break before an attribute, and blanks around its '=': no writer seen does it
-_RARE_REFERENCES = (b"\tr=", b"\nr=", b"\rr=", b"r =", b"r\t=", b"r\n=", b"r\r=")
+_FAR_COLUMN_APOSTROPHE = re.compile(rb" r='([A-Za-z]{2,})\d")
+_FAR_ROW_APOSTROPHE = re.compile(rb" r='[A-Za-z]*+(\d{6,})'")
+# A reference as XML allows it and calamine reads it: blanks of any kind before the name and around the '='. Every
+# writer seen puts one space before it and none around the '=', as the searches above expect.
+_ANY_REFERENCE = re.compile(rb"\s+r\s*=\s*[\"']")
+_CANONICAL_REFERENCES = (b' r="', b" r='")
+# where another spelling must have one of these: a tab or a line break, or a space next to the '='
+_LOOSE_HINTS = (b"\t", b"\n", b"\r", b" =", b"= ")
+_BLANK_OR_EQUALS = frozenset(b" \t\n\r=")
 
 
 class Unsupported(Exception):
@@ -62,7 +68,7 @@ def formula_cells_only(xml: bytes) -> bytes:
     closing = xml.find(b"</" + prefix + b"sheetData>", opening.end())
     if closing < 0:
         raise Unsupported("sheetData is not closed")
-    _check_extent(xml, prefix)
+    _check_extent(xml, prefix, opening.end(), closing)
     cells: list[bytes] = []
     starts = _kept_starts(xml, opening.end(), closing)
     # the part-wide test that has always decided whether the cells are looked for, kept as it was
@@ -72,11 +78,12 @@ def formula_cells_only(xml: bytes) -> bytes:
     return xml[: opening.end()] + row + xml[closing:]
 
 
-def _check_extent(xml: bytes, prefix: bytes) -> None:
+def _check_extent(xml: bytes, prefix: bytes, start: int, stop: int) -> None:
     """Refuse (to the full load, which holds only the cells that exist) a sheet whose rectangle calamine would
-    allocate whole: one far cell, as in a hostile workbook, would ask for billions."""
-    if any(spelling in xml for spelling in _RARE_REFERENCES):
-        raise Unsupported("references written in a rare way")  # the counts and searches below would miss them
+    allocate whole: one far cell, as in a hostile workbook, would ask for billions. The cells are in
+    xml[start:stop]."""
+    if _loose_reference(xml, start, stop):
+        raise Unsupported("a reference spelt with blanks")  # the counts and searches below would miss it
     cells = xml.count(b"<" + prefix + b"c ") + xml.count(b"<" + prefix + b"c>")
     rows = xml.count(b"<" + prefix + b"row ") + xml.count(b"<" + prefix + b"row>")
     references = xml.count(b' r="')
@@ -91,6 +98,26 @@ def _check_extent(xml: bytes, prefix: bytes) -> None:
     width = max((column_index(letters.decode()) + 1 for letters in set(far_columns)), default=26)
     if height * width > MAX_DENSE_CELLS:
         raise Unsupported(f"a sheet spanning {height:,} rows and {width:,} columns")
+
+
+def _loose_reference(xml: bytes, start: int, stop: int) -> bool:
+    """Whether xml[start:stop] holds a cell or row reference spelt otherwise than ' r="' (or ' r=''). Only the
+    places such a spelling needs are looked at: the blanks in a sheet of values are few, and found at once."""
+    for hint in _LOOSE_HINTS:
+        at = xml.find(hint, start, stop)
+        while at >= 0:
+            # back over the blanks and '=' this one may follow, then over the name: where the reference would begin
+            begin = at
+            while begin > start and xml[begin - 1] in _BLANK_OR_EQUALS:
+                begin -= 1
+            if begin > start and xml[begin - 1] == ord("r"):
+                begin -= 2
+            found = _ANY_REFERENCE.match(xml, max(begin, start), stop) or _ANY_REFERENCE.match(xml, at, stop)
+            if (found is not None and found[0] not in _CANONICAL_REFERENCES
+                    and xml.rfind(b"<", start, found.start()) > xml.rfind(b">", start, found.start())):
+                return True  # within a tag: an attribute, not text
+            at = xml.find(hint, at + 1, stop)
+    return False
 
 
 def _kept_starts(xml: bytes, start: int, stop: int) -> list[int]:

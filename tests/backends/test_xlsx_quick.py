@@ -183,12 +183,27 @@ FAR_ROWS = [
     b"<row r=\"7\"><c r='A99999999' t=\"inlineStr\"><is><t>a r=\"</t></is></c></row>",
     b'<row r="7"><c\tr="A99999999"><v>1</v></c></row>',
     b'<row r="7"><c t="n"\nr="A99999999"><v>1</v></c></row>',
-    b'<row r="7"><c r = "A99999999"><v>1</v></c></row>']
+    b'<row r="7"><c r = "A99999999"><v>1</v></c></row>',
+    b'<row r="7"><c r=  "A99999999"><v>1</v></c></row>',
+    b'<row r="7"><c\n\tr \t=\n\'A99999999\'><v>1</v></c></row>',
+    b'<row r="7"><c r="a99999999"><v>1</v></c></row>',  # calamine reads lowercase letters as capitals
+    b'<row r="7"><c r="xfd7"><v>1</v></c></row><row r="1048576"><c r="A1048576"><v>1</v></c></row>']
+
+
+@pytest.mark.parametrize("text", ["line one\nline two\r\n\tindented", "r = 1", "a r = 'x'", "x= y", "r\t= 2"])
+def test_blanks_and_equals_in_text_keep_the_quick_read(tmp_path, text):
+    path = make_book(tmp_path / "p.xlsx", sample=True)
+    wb = openpyxl.load_workbook(path)
+    wb["Pipeline"]["S2"] = text
+    wb["Pipeline"]["S3"] = f"{text}\n{text}"
+    wb.save(path)
+    assert_same(path)
 
 
 @pytest.mark.parametrize("far", FAR_ROWS)
 def test_a_far_cell_written_any_way_xml_allows_is_refused_to_calamine(far):
-    xml = b'<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row>' + far + b"</sheetData></worksheet>"
+    xml = (b'<?xml version="1.0"?>\n<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row>' + far
+           + b"</sheetData></worksheet>")
     with pytest.raises(xlsx_quick.Unsupported):
         xlsx_quick.formula_cells_only(xml)
 
