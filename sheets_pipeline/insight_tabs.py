@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from .insights import Insights
+from .insights import ALL_CLOSED_LABEL, INVALID_LABEL, MISSING_LABEL, NONE_LABEL, TOTAL_LABEL, Insights
 from .looks import CellStyle, ChartSpec, Series, StyleKind, TabLook
 from .model import CellValue, Grid
+from .wording import Words, words
 
 DASH = "—"  # a figure with nothing to divide by
 ARROWS = {"up": "▲ up", "down": "▼ down", "same": "= same"}
@@ -30,82 +31,100 @@ class Section:
     notes: list[str] = field(default_factory=list)
 
 
-def sections(insights: Insights) -> list[Section]:
+def sections(insights: Insights, language: str = "en") -> list[Section]:
     """Every table: the Summary tab's, then the follow-up queue."""
-    return [*summary_sections(insights), follow_ups_section(insights)]
+    return [*summary_sections(insights, language), follow_ups_section(insights, language)]
 
 
-def summary_sections(insights: Insights) -> list[Section]:
+# The rows the figures add to the lists' own labels (a list label is the user's: never translated)
+_ADDED_LABELS = frozenset({NONE_LABEL, INVALID_LABEL, MISSING_LABEL, TOTAL_LABEL, ALL_CLOSED_LABEL})
+
+
+def _label(say: Words, label: str) -> str:
+    return say(label) if label in _ADDED_LABELS else label
+
+
+def summary_sections(insights: Insights, language: str = "en") -> list[Section]:
+    say = words(language)
     out: list[Section] = []
     out.append(Section(
-        "by_source", "Conversion by source",
-        ["Source", "Leads", "Open", "Won", "Lost", "No response", "Passed", "Invalid outcome", "Win rate",
-         "Conversion"],
-        [[r.source, r.leads, r.open, r.won, r.lost, r.no_response, r.passed, r.invalid_outcome, r.win_rate,
-          r.conversion] for r in insights.by_source],
+        "by_source", say("Conversion by source"),
+        [say(h) for h in ("Source", "Leads", "Open", "Won", "Lost", "No response", "Passed", "Invalid outcome",
+                          "Win rate", "Conversion")],
+        [[_label(say, r.source), r.leads, r.open, r.won, r.lost, r.no_response, r.passed, r.invalid_outcome,
+          r.win_rate, r.conversion] for r in insights.by_source],
         {8: "percent", 9: "percent"}, total=True,
-        notes=["Win rate = Won / (Won + Lost + No response); conversion = Won / all leads. "
-               f"{DASH} : nothing to divide by."],
+        notes=[say("Win rate = Won / (Won + Lost + No response); conversion = Won / all leads. "
+                   "{dash} : nothing to divide by.", dash=DASH)],
     ))
     losses = insights.loss_reasons
     out.append(Section(
-        "loss_reasons", "Loss reasons", ["Reason", "Lost", "Share"],
-        [[r.reason, r.count, r.share] for r in losses.reasons], {2: "percent"},
-        notes=[f"{losses.lost_without_closed_date} Lost lead(s) without a Closed date are left out of the quarters."]
-        if losses.lost_without_closed_date else [],
+        "loss_reasons", say("Loss reasons"), [say("Reason"), say("Lost"), say("Share")],
+        [[_label(say, r.reason), r.count, r.share] for r in losses.reasons], {2: "percent"},
+        notes=[say("{count} Lost lead(s) without a Closed date are left out of the quarters.",
+                   count=losses.lost_without_closed_date)] if losses.lost_without_closed_date else [],
     ))
     out.append(Section(
-        "loss_reasons_by_quarter", "Loss reasons per quarter (by Closed date)", ["Reason", *losses.quarters],
-        [[r.reason, *(losses.by_quarter[r.reason][q] for q in losses.quarters)] for r in losses.reasons]
-        if losses.quarters else [],
-        notes=[] if losses.quarters else ["No Lost lead with a Closed date yet."],
+        "loss_reasons_by_quarter", say("Loss reasons per quarter (by Closed date)"), [say("Reason"), *losses.quarters],
+        [[_label(say, r.reason), *(losses.by_quarter[r.reason][q] for q in losses.quarters)]
+         for r in losses.reasons] if losses.quarters else [],
+        notes=[] if losses.quarters else [say("No Lost lead with a Closed date yet.")],
     ))
     this_q, last_q = losses.this_quarter, losses.last_quarter
     out.append(Section(
-        "loss_trend", f"This quarter ({this_q}) vs last quarter ({last_q})",
-        ["Reason", this_q, last_q, f"Share {this_q}", f"Share {last_q}", "Change"],
-        [[t.reason, t.this_quarter, t.last_quarter, t.share_this_quarter, t.share_last_quarter, ARROWS[t.direction]]
-         for t in losses.trend], {3: "percent", 4: "percent"},
+        "loss_trend", say("This quarter ({this_quarter}) vs last quarter ({last_quarter})", this_quarter=this_q,
+                          last_quarter=last_q),
+        [say("Reason"), this_q, last_q, say("Share {quarter}", quarter=this_q), say("Share {quarter}", quarter=last_q),
+         say("Change")],
+        [[_label(say, t.reason), t.this_quarter, t.last_quarter, t.share_this_quarter, t.share_last_quarter,
+          say(ARROWS[t.direction])] for t in losses.trend], {3: "percent", 4: "percent"},
     ))
     funnel = insights.funnel
     out.append(Section(
-        "funnel", "Stage funnel", ["Stage", "Reached", "Of previous stage", "Of all leads"],
+        "funnel", say("Stage funnel"), [say(h) for h in ("Stage", "Reached", "Of previous stage", "Of all leads")],
         [[r.stage, r.reached, r.share_of_previous, r.share_of_all] for r in funnel.stages],
         {2: "percent", 3: "percent"},
-        notes=["Reached = the lead's Stage is that stage or a later one, or History shows it there."
-               + (f" {funnel.excluded} lead(s) with a blank or invalid Stage are left out." if funnel.excluded else "")],
+        notes=[say("Reached = the lead's Stage is that stage or a later one, or History shows it there.")
+               + (say(" {count} lead(s) with a blank or invalid Stage are left out.", count=funnel.excluded)
+                  if funnel.excluded else "")],
     ))
     cycle = insights.cycle_time
     out.append(Section(
-        "cycle_time", "Cycle time, first contact to close (days)",
-        ["Outcome", "Closed", "Median", "Mean", "90th percentile"],
-        [[r.group, r.closed, r.median, r.mean, r.p90] for r in cycle.rows],
+        "cycle_time", say("Cycle time, first contact to close (days)"),
+        [say(h) for h in ("Outcome", "Closed", "Median", "Mean", "90th percentile")],
+        [[_label(say, r.group), r.closed, r.median, r.mean, r.p90] for r in cycle.rows],
         {2: "number", 3: "number", 4: "integer"},
-        notes=[f"{cycle.excluded} closed lead(s) left out: First contact or Closed missing, or Closed before First "
-               "contact."] if cycle.excluded else [],
+        notes=[say("{count} closed lead(s) left out: First contact or Closed missing, or Closed before First "
+                   "contact.", count=cycle.excluded)] if cycle.excluded else [],
     ))
     out.append(Section(
-        "by_owner", "Per owner", ["Owner", "Leads", "Qualified", "Won", "Qualified & decided", "Close rate"],
-        [[r.owner, r.leads, r.qualified, r.won, r.qualified_decided, r.close_rate] for r in insights.by_owner],
+        "by_owner", say("Per owner"),
+        [say(h) for h in ("Owner", "Leads", "Qualified", "Won", "Qualified & decided", "Close rate")],
+        [[_label(say, r.owner), r.leads, r.qualified, r.won, r.qualified_decided, r.close_rate]
+         for r in insights.by_owner],
         {5: "percent"},
-        notes=["Qualified = reached In discussion. Close rate = Won / qualified leads that are decided."],
+        notes=[say("Qualified = reached {stage}. Close rate = Won / qualified leads that are decided.",
+                   stage=insights.qualified_stage)],
     ))
     health = insights.health
     out.append(Section(
-        "health", "Health", ["", "Count"],
-        [["Leads", health.leads], ["Open leads", health.open], ["Follow-ups due today", health.due_today],
-         ["Overdue follow-ups", health.overdue], ["Stale leads", health.stale],
-         ["Rows with errors", health.rows_with_errors], ["Rows with warnings", health.rows_with_warnings]],
-        notes=[f"Summary last updated {health.updated:%Y-%m-%d %H:%M}."] if health.updated else [],
+        "health", say("Health"), ["", say("Count")],
+        [[say("Leads"), health.leads], [say("Open leads"), health.open], [say("Follow-ups due today"), health.due_today],
+         [say("Overdue follow-ups"), health.overdue], [say("Stale leads"), health.stale],
+         [say("Rows with errors"), health.rows_with_errors], [say("Rows with warnings"), health.rows_with_warnings]],
+        notes=[say("Summary last updated {when}.", when=f"{health.updated:%Y-%m-%d %H:%M}")]
+        if health.updated else [],
     ))
     if insights.excluded_by_date:
-        out[0].notes.append(f"{insights.excluded_by_date} lead(s) outside the --since/--until range are left out.")
+        out[0].notes.append(say("{count} lead(s) outside the --since/--until range are left out.",
+                                count=insights.excluded_by_date))
     return out
 
 
-def follow_ups_section(insights: Insights) -> Section:
+def follow_ups_section(insights: Insights, language: str = "en") -> Section:
+    say = words(language)
     return Section(
-        "follow_ups", "Follow-ups", FOLLOW_UP_HEADERS,
+        "follow_ups", say("Follow-ups"), [say(h) for h in FOLLOW_UP_HEADERS],
         [[f.id, f.lead, f.contact or None, f.owner or None, f.stage or None, f.due, f.days_overdue, f.follow_ups_sent]
          for f in insights.follow_ups],
         {5: "date"},
@@ -154,34 +173,36 @@ class _Tab:
         return header, first, last
 
 
-def _chart_for(section: Section, header: int, first: int, last: int) -> ChartSpec | None:
+def _chart_for(section: Section, header: int, first: int, last: int, say: Words) -> ChartSpec | None:
     if not section.rows:
         return None
     if section.key == "by_source" and last > first:  # the total row stays out of the chart
-        return ChartSpec("Win rate by source", (1, first, last - 1), (Series(9, header, first, last - 1),),
+        return ChartSpec(say("Win rate by source"), (1, first, last - 1), (Series(9, header, first, last - 1),),
                          anchor_row=1, anchor_col=CHART_COLUMN, percent=True)
     if section.key == "funnel":
-        return ChartSpec("Stage funnel", (1, first, last), (Series(2, header, first, last),), anchor_row=19,
+        return ChartSpec(say("Stage funnel"), (1, first, last), (Series(2, header, first, last),), anchor_row=19,
                          anchor_col=CHART_COLUMN)
     if section.key == "loss_reasons_by_quarter":
         series = tuple(Series(2 + i, header, first, last) for i in range(len(section.headers) - 1))
-        return ChartSpec("Loss reasons per quarter", (1, first, last), series, anchor_row=37,
-                         anchor_col=CHART_COLUMN, horizontal=False, stacked=True, y_title="Lost leads")
+        return ChartSpec(say("Loss reasons per quarter"), (1, first, last), series, anchor_row=37,
+                         anchor_col=CHART_COLUMN, horizontal=False, stacked=True, y_title=say("Lost leads"))
     return None
 
 
-def summary_tab(insights: Insights, title: str, updated: datetime | date | None) -> tuple[Grid, TabLook]:
+def summary_tab(insights: Insights, title: str, updated: datetime | date | None, language: str = "en"
+                ) -> tuple[Grid, TabLook]:
+    say = words(language)
     tab = _Tab()
-    tab.add([title, UPDATED_LABEL, updated])
+    tab.add([title, say(UPDATED_LABEL), updated])
     tab.style(1, 1, 1, 1, "title")
     tab.style(1, 2, 1, 2, "note")
     tab.style(1, 3, 1, 3, "datetime")
-    for section in summary_sections(insights):  # the follow-ups have a tab of their own
+    for section in summary_sections(insights, language):  # the follow-ups have a tab of their own
         tab.add([])
         tab.add([section.title], "section")
         if section.rows:
             header, first, last = tab.table(section)
-            chart = _chart_for(section, header, first, last)
+            chart = _chart_for(section, header, first, last, say)
             if chart is not None:
                 tab.charts.append(chart)
         for note in section.notes:
@@ -190,9 +211,9 @@ def summary_tab(insights: Insights, title: str, updated: datetime | date | None)
     return tab.grid, TabLook(styles=tuple(tab.styles), charts=tuple(tab.charts), widths=widths, freeze_rows=1)
 
 
-def follow_ups_tab(insights: Insights) -> tuple[Grid, TabLook]:
+def follow_ups_tab(insights: Insights, language: str = "en") -> tuple[Grid, TabLook]:
     tab = _Tab()
-    tab.table(follow_ups_section(insights))
+    tab.table(follow_ups_section(insights, language))
     for i, item in enumerate(insights.follow_ups):
         if item.days_overdue > 0:
             tab.style(i + 2, 1, i + 2, len(FOLLOW_UP_HEADERS), "overdue")

@@ -25,6 +25,8 @@ from .vocabulary import vocabulary
 NONE_LABEL = "(none)"
 INVALID_LABEL = "(invalid)"
 MISSING_LABEL = "(missing)"
+TOTAL_LABEL = "Total"
+ALL_CLOSED_LABEL = "All closed"
 UPCOMING_DAYS = 7
 OUTCOME_ROLES = ("won", "lost", "no_response", "passed")
 DECIDED_ROLES = frozenset({"won", "lost", "no_response"})
@@ -149,7 +151,7 @@ class SourceRow:
 def by_source(facts: Iterable[LeadFacts], lists: PipelineLists) -> list[SourceRow]:
     """Per source in the list's order, then (none) and (invalid) when they occur, then a total row."""
     rows = {label: SourceRow(label) for label in lists.sources.labels()}
-    total = SourceRow("Total")
+    total = SourceRow(TOTAL_LABEL)
     # counted first: a handful of (source, outcome) pairs, however many leads
     for (source, outcome), leads in Counter((f.source, f.outcome) for f in facts).items():
         if source not in rows:
@@ -301,7 +303,7 @@ def cycle_time(facts: Iterable[LeadFacts], lists: PipelineLists) -> CycleTime:
     days_by_outcome: dict[str, list[int]] = defaultdict(list)
     for f in usable:
         days_by_outcome[f.outcome].append((f.closed - f.first_contact).days)  # type: ignore[operator]
-    rows = [_stats("All closed", [n for days in days_by_outcome.values() for n in days])]
+    rows = [_stats(ALL_CLOSED_LABEL, [n for days in days_by_outcome.values() for n in days])]
     for role in OUTCOME_ROLES:
         rows.append(_stats(lists.outcome(role).label, days_by_outcome.get(role, [])))
     return CycleTime(rows=rows, excluded=len(closed) - len(usable))
@@ -395,6 +397,8 @@ class Insights:
     follow_ups: list[FollowUp]
     excluded_by_date: int = 0  # leads left out by --since/--until
     notes: list[str] = field(default_factory=list)
+    qualified_stage: str = "In discussion"  # the stage a lead is qualified at, as the Lists tab names it
+    language: str = "en"  # of the pipeline: the words of the tables that show these figures
 
     def as_dict(self) -> dict[str, object]:
         data = asdict(self)
@@ -403,7 +407,7 @@ class Insights:
 
 
 def compute(facts: Sequence[LeadFacts], lists: PipelineLists, today: date, updated: datetime | None = None,
-            since: date | None = None, until: date | None = None) -> Insights:
+            since: date | None = None, until: date | None = None, language: str = "en") -> Insights:
     """Every table from the same leads. `since`/`until` keep the leads created in that range."""
     kept = list(facts)
     excluded = 0
@@ -420,5 +424,7 @@ def compute(facts: Sequence[LeadFacts], lists: PipelineLists, today: date, updat
         health=health(kept, today, updated),
         follow_ups=follow_up_queue(kept, today),
         excluded_by_date=excluded,
+        qualified_stage=lists.stages.terms[lists.qualified_index].label,
+        language=language,
     )
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .lists import LIST_SECTIONS, PipelineLists
-from .model import FIELDS, CellValue, Grid
+from .model import FIELDS, HEADER_SCAN_ROWS, CellValue, Grid
 from .text import key
-from .vocabulary import vocabulary
+from .vocabulary import LANGUAGES, vocabulary
 
 STATE_TAB = "_sheets_pipeline"
 TAB_ROLES = ("pipeline", "lists", "summary", "follow_ups", "history")
@@ -47,6 +48,29 @@ def find_tab(names: Iterable[str], role: str) -> str | None:
         return STATE_TAB if STATE_TAB in names else None
     wanted = {key(label) for label in vocabulary().all_labels("tabs", role)}
     return next((name for name in names if key(name) in wanted), None)
+
+
+def sheet_language(tabs: Mapping[str, Grid]) -> str | None:
+    """The language the sheet's tab names and Pipeline headers are written in, or None when they do not tell
+    (labels the same in both languages tell nothing)."""
+    vocab = vocabulary()
+    votes: Counter[str] = Counter()
+
+    def vote(section: str, roles: Iterable[str], texts: Iterable[str]) -> None:
+        spelled: dict[str, str] = {}
+        for role in roles:
+            english, french = (key(vocab.label(section, role, language)) for language in LANGUAGES)
+            if english != french:
+                spelled[english], spelled[french] = "en", "fr"
+        votes.update(spelled[key(text)] for text in texts if key(text) in spelled)
+
+    vote("tabs", vocab.section("tabs"), tabs)
+    pipeline = find_tab(tabs, "pipeline")
+    rows = tabs.get(pipeline, [])[:HEADER_SCAN_ROWS] if pipeline else []
+    vote("columns", FIELDS, (cell for row in rows for cell in row if isinstance(cell, str)))
+    if votes["fr"] == votes["en"]:
+        return None
+    return "fr" if votes["fr"] > votes["en"] else "en"
 
 
 def pipeline_headers(language: str) -> list[str]:

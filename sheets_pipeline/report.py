@@ -11,6 +11,7 @@ from typing import Any
 from .insight_tabs import Section, display_rows, sections
 from .insights import Insights
 from .model import CellValue
+from .wording import words
 
 FORMATS = ("table", "markdown", "json", "csv")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -38,9 +39,10 @@ def _numeric(section: Section, column: int) -> bool:
     return any(isinstance(row[column], (int, float)) for row in section.rows if column < len(row))
 
 
-def render_table(insights: Insights) -> str:
+def render_table(insights: Insights, language: str = "en") -> str:
+    say = words(language)
     parts: list[str] = []
-    for section in sections(insights):
+    for section in sections(insights, language):
         parts.append(section.title)
         parts.append("=" * len(section.title))
         if section.rows:
@@ -57,7 +59,7 @@ def render_table(insights: Insights) -> str:
             parts.append("  ".join("-" * w for w in widths))
             parts.extend(line(row) for row in body)
         else:
-            parts.append("(nothing yet)")
+            parts.append(say("(nothing yet)"))
         parts.extend(section.notes)
         parts.append("")
     return "\n".join(parts)
@@ -67,9 +69,10 @@ def _md(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(insights: Insights) -> str:
+def render_markdown(insights: Insights, language: str = "en") -> str:
+    say = words(language)
     parts: list[str] = []
-    for section in sections(insights):
+    for section in sections(insights, language):
         parts.append(f"## {_md(section.title)}\n")
         if section.rows:
             parts.append("| " + " | ".join(_md(h) for h in section.headers) + " |")
@@ -77,7 +80,7 @@ def render_markdown(insights: Insights) -> str:
             parts.append("| " + " | ".join(aligns) + " |")
             parts.extend("| " + " | ".join(_md(cell) for cell in row) + " |" for row in _cells(section))
         else:
-            parts.append("_Nothing yet._")
+            parts.append(f"_{say('Nothing yet.')}_")
         parts.extend(f"\n_{_md(note)}_" for note in section.notes)
         parts.append("")
     return "\n".join(parts)
@@ -88,10 +91,10 @@ def _csv_safe(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def render_csv(insights: Insights) -> str:
+def render_csv(insights: Insights, language: str = "en") -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    for section in sections(insights):
+    for section in sections(insights, language):
         writer.writerow([section.title])
         writer.writerow([_csv_safe(h) for h in section.headers])
         for row in display_rows(section):
@@ -115,10 +118,12 @@ def report_data(insights: Insights) -> dict[str, Any]:
     return data
 
 
-def render_json(insights: Insights) -> str:
+def render_json(insights: Insights, language: str = "en") -> str:  # keys, not words: the language is not used
     return json.dumps(report_data(insights), default=_json_default, ensure_ascii=False, indent=2)
 
 
-def render(insights: Insights, fmt: str) -> str:
-    return {"table": render_table, "markdown": render_markdown, "json": render_json, "csv": render_csv}[fmt](insights)
+def render(insights: Insights, fmt: str, language: str = "en") -> str:
+    """The figures as `fmt`, their words in `language` (JSON keys stay English: they are read by programs)."""
+    renderer = {"table": render_table, "markdown": render_markdown, "json": render_json, "csv": render_csv}[fmt]
+    return renderer(insights, language)
 

@@ -27,6 +27,7 @@ from .layout import (
     lists_lengths,
     read_lists_tab,
     read_state,
+    sheet_language,
     state_grid,
     tab_name,
 )
@@ -115,10 +116,23 @@ class SyncResult:
         return not self.plan.is_empty()
 
 
+def in_sheet_language(config: Config, snapshot: Snapshot) -> Config:
+    """`config`, in the language of the sheet's tab names and headers when the config does not name one: a
+    workbook made with `init --lang fr` keeps its French lists, reads its dates day first and gets its Summary
+    in French."""
+    if "language" in config.model_fields_set:
+        return config
+    found = sheet_language(snapshot.tabs)
+    if found is None or found == config.language:
+        return config
+    return config.model_copy(update={"language": found})
+
+
 @_no_cycle_collection
 def check_snapshot(snapshot: Snapshot, config: Config, today: date) -> Checked:
     """Find the tabs, resolve the lists, parse the Pipeline tab, run every rule and derive each lead's stamps,
     follow-up date and staleness."""
+    config = in_sheet_language(config, snapshot)
     names = list(snapshot.tabs)
     pipeline = find_tab(names, "pipeline")
     if pipeline is None:
@@ -217,19 +231,20 @@ def facts_of(checked: Checked, snapshot: Snapshot, new_history: Grid = ()) -> li
     return lead_facts(checked.leads, checked.derived, checked.lead_ids(), checked.lists, reached)
 
 
-def _plan_insight_tabs(plan: Plan, snapshot: Snapshot, checked: Checked, today: date, now: datetime) -> None:
-    """Regenerate Summary and Follow-ups when their content changes. The Summary's time of update alone does not
-    count as a change, so a sync with nothing new writes nothing."""
+def _plan_insight_tabs(plan: Plan, snapshot: Snapshot, checked: Checked, today: date, now: datetime,
+                       language: str) -> None:
+    """Regenerate Summary and Follow-ups (in the pipeline's language) when their content changes. The Summary's
+    time of update alone does not count as a change, so a sync with nothing new writes nothing."""
     appended = plan.history or plan.tabs.get(plan.history_tab, [[]])[1:]
-    insights = compute(facts_of(checked, snapshot, appended), checked.lists, today)
+    insights = compute(facts_of(checked, snapshot, appended), checked.lists, today, language=language)
     summary = checked.tab_names["summary"]
     previous = updated_value(snapshot.tabs.get(summary))
     kept_time = previous if isinstance(previous, (date, datetime)) else None
-    grid, look = summary_tab(insights, summary, kept_time)  # type: ignore[arg-type]
+    grid, look = summary_tab(insights, summary, kept_time, language)  # type: ignore[arg-type]
     if not _same_content(grid, snapshot.tabs.get(summary)):
         plan.tabs[summary], plan.looks[summary] = with_updated(grid, now), look
     follow_ups = checked.tab_names["follow_ups"]
-    grid, look = follow_ups_tab(insights)
+    grid, look = follow_ups_tab(insights, language)
     if not _same_content(grid, snapshot.tabs.get(follow_ups)):
         plan.tabs[follow_ups], plan.looks[follow_ups] = grid, look
 
@@ -237,6 +252,7 @@ def _plan_insight_tabs(plan: Plan, snapshot: Snapshot, checked: Checked, today: 
 @_no_cycle_collection
 def plan_sync(snapshot: Snapshot, config: Config, today: date, now: datetime | None = None) -> SyncResult:
     """The whole sync decided from one snapshot: pure, so dry-run, tests and every backend share it."""
+    config = in_sheet_language(config, snapshot)
     checked = check_snapshot(snapshot, config, today)
     lists, sheet, state = checked.lists, checked.sheet, checked.state
     columns = sheet.columns
@@ -308,7 +324,7 @@ def plan_sync(snapshot: Snapshot, config: Config, today: date, now: datetime | N
     formats = pipeline_formats(columns.index, columns.header_row + 1, extent, columns.width)
     if not _covered(snapshot.pipeline_formats, formats, lambda f: (f.kind, f.key_column, f.last_column)):
         plan.pipeline_formats = formats
-    _plan_insight_tabs(plan, snapshot, checked, today, now or datetime.combine(today, time()))
+    _plan_insight_tabs(plan, snapshot, checked, today, now or datetime.combine(today, time()), config.language)
     return SyncResult(plan=plan, checked=checked, counts=counts)
 
 
@@ -344,9 +360,10 @@ def insights(backend: Backend, config: Config, today: date, since: date | None =
              until: date | None = None) -> Insights:
     """The Summary's figures, computed as a sync would, without writing anything."""
     snapshot = backend.read()
+    config = in_sheet_language(config, snapshot)
     checked = check_snapshot(snapshot, config, today)
     last = updated_value(snapshot.tabs.get(checked.tab_names["summary"]))
     if isinstance(last, date) and not isinstance(last, datetime):
         last = datetime.combine(last, time())  # a sync at midnight reads back as a date
     return compute(facts_of(checked, snapshot), checked.lists, today, last if isinstance(last, datetime) else None,
-                   since=since, until=until)
+                   since=since, until=until, language=config.language)

@@ -1,0 +1,133 @@
+"""A French pipeline gets its Summary, Follow-ups tab and reports in French; the lists' own labels stay as typed."""
+
+from __future__ import annotations
+
+import re
+import string
+from datetime import date
+
+import openpyxl
+import pytest
+
+from sheets_pipeline.config import Config
+from sheets_pipeline.insight_tabs import follow_ups_tab, summary_tab
+from sheets_pipeline.layout import sheet_language
+from sheets_pipeline.report import render
+from sheets_pipeline.sync import check_snapshot
+from sheets_pipeline.wording import FRENCH, words
+
+from .conftest import TODAY, memory_pipeline
+from .test_insights import figures
+
+FRENCH_LEADS = [
+    {"lead": "A", "source": "Recommandation", "owner": "Chloé", "stage": "En discussion", "outcome": "Gagné"},
+    {"lead": "B", "source": "Recommandation", "owner": "Chloé", "stage": "Contacté", "outcome": "Perdu",
+     "loss_reason": "Prix trop élevé", "first_contact": date(2026, 11, 2), "closed": date(2026, 11, 20)},
+    {"lead": "C", "source": None, "owner": None, "stage": "Contacté", "outcome": "Perdu", "loss_reason": None},
+    {"lead": "D", "source": "Site web", "owner": "Chloé", "stage": "Contacté", "first_contact": date(2026, 11, 2)},
+]
+# the words a French reader shares with an English one
+SAME_IN_BOTH = {english for english, french in FRENCH.items() if english == french}
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_every_french_text_has_the_fields_of_its_english_one():
+    for english, french in FRENCH.items():
+        assert _fields(french) == _fields(english), english
+
+
+def test_words_fill_fields_after_the_lookup_and_leave_unknown_text_as_it_is():
+    say = words("fr")
+    assert say("Share {quarter}", quarter="2026-Q4") == "Part 2026-Q4"
+    assert say("Referral") == "Referral"
+    assert words("en")("Share {quarter}", quarter="2026-Q4") == "Share 2026-Q4"
+
+
+def _texts(grid) -> list[str]:
+    return [v for row in grid for v in row if isinstance(v, str)]
+
+
+def test_a_french_summary_has_no_english_left():
+    config = Config(language="fr")
+    result = figures(*FRENCH_LEADS, config=config)
+    grid, look = summary_tab(result, "Synthèse", None, "fr")
+    texts = _texts(grid)
+    assert "Conversion par source" in texts and "Raisons de perte" in texts and "Santé" in texts
+    assert "Mis à jour" in texts and "Taux de gain" in texts and "(aucune)" in texts and "(manquante)" in texts
+    assert "Qualifiée = a atteint En discussion. Taux de conclusion = Gagné / opportunités qualifiées et " \
+           "décidées." in texts
+    # the lists' labels, as the Lists tab spells them
+    assert {"Recommandation", "Site web", "En discussion", "Chloé"} <= set(texts)
+    left = [t for t in texts if t in FRENCH and t not in SAME_IN_BOTH]
+    assert left == []
+    assert [chart.title for chart in look.charts] == ["Taux de gain par source", "Raisons de perte par trimestre",
+                                                     "Entonnoir des étapes"]
+    english, _ = summary_tab(figures(*FRENCH_LEADS, config=config), "Synthèse", None)
+    assert len(english) == len(grid)  # the same tables, row for row
+    assert [[v for v in row if not isinstance(v, str)] for row in english] == \
+           [[v for v in row if not isinstance(v, str)] for row in grid]
+
+
+def test_a_french_follow_ups_tab():
+    result = figures(*FRENCH_LEADS, config=Config(language="fr"))
+    grid, _ = follow_ups_tab(result, "fr")
+    assert grid[0] == ["ID", "Opportunité", "Contact", "Responsable", "Étape", "Échéance", "Jours de retard",
+                       "Relances envoyées"]
+    assert grid[1][1] == "D"
+
+
+def test_french_reports_and_english_json_keys():
+    result = figures(*FRENCH_LEADS, config=Config(language="fr"))
+    table = render(result, "table", "fr")
+    assert table.startswith("Conversion par source\n")
+    assert "Raisons de perte par trimestre (selon la date de clôture)" in table
+    assert "## Entonnoir des étapes" in render(result, "markdown", "fr")
+    assert render(result, "csv", "fr").startswith("Conversion par source\nSource,Opportunités,Ouvertes,Gagné,")
+    assert render(result, "json", "fr") == render(result, "json")
+
+
+def test_a_workbook_made_in_french_syncs_in_french_without_a_config(run):
+    assert run("init", "p.xlsx", "--lang", "fr", "--sample", "--today", TODAY.isoformat()).exit_code == 0
+    assert run("sync", "p.xlsx", "--today", TODAY.isoformat()).exit_code == 0
+    wb = openpyxl.load_workbook("p.xlsx")
+    assert [c.value for c in wb["Listes"]["A"]][:4] == ["Étapes", "Nouveau", "Contacté", "En discussion"]
+    summary = [c for row in wb["Synthèse"].iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert "Conversion par source" in summary and "Conversion by source" not in summary
+    assert next(wb["Relances"].iter_rows(values_only=True))[:2] == ("ID", "Opportunité")
+    result = run("report", "p.xlsx", "--today", TODAY.isoformat())
+    assert result.exit_code == 0
+    assert re.search(r"^Entonnoir des étapes$", result.output, re.MULTILINE)
+    again = run("sync", "p.xlsx", "--today", TODAY.isoformat())  # the tabs as it left them: nothing to write
+    assert again.exit_code == 0 and "already in sync" in again.output
+
+
+def test_a_language_named_in_the_config_wins_over_the_sheet_s(run):
+    assert run("init", "p.xlsx", "--lang", "fr", "--today", TODAY.isoformat()).exit_code == 0
+    with open("sheets-pipeline.yaml", "w", encoding="utf-8") as config:
+        config.write("language: en\n")
+    assert run("sync", "p.xlsx", "--today", TODAY.isoformat()).exit_code == 0
+    wb = openpyxl.load_workbook("p.xlsx")
+    assert [c.value for c in wb["Listes"]["A"]][:2] == ["Stages", "New"]
+    assert wb["Synthèse"]["A3"].value == "Conversion by source"
+
+
+def test_french_dates_typed_as_text_read_day_first_in_a_french_sheet():
+    config = Config()  # no language named: the sheet's
+    backend = memory_pipeline({"lead": "Dupont", "stage": "Contacté", "first_contact": "03/11/2026"},
+                              config=Config(language="fr"))
+    checked = check_snapshot(backend.read(), config, TODAY)
+    assert checked.leads[0].dates["first_contact"] == date(2026, 11, 3)
+
+
+@pytest.mark.parametrize(("tabs", "expected"), [
+    ({"Pipeline": [["ID", "Opportunité", "Étape", "Résultat"]]}, "fr"),
+    ({"Pipeline": [["ID", "Lead", "Stage", "Outcome"]], "Lists": []}, "en"),
+    ({"Pipeline": [["ID", "Contact", "Source"]]}, None),  # the same in both languages
+    ({"Pipeline": [[None], ["Mes leads"], ["ID", "Lead", "Étape", "Résultat"]], "Historique": []}, "fr"),
+    ({"Pipeline": [[1, 2, 3]], "Synthèse": [], "Summary": []}, None),
+])
+def test_the_sheet_s_language_is_told_by_its_tab_names_and_headers(tabs, expected):
+    assert sheet_language(tabs) == expected
