@@ -83,7 +83,7 @@ FRENCH: dict[str, str] = {
     # rows the figures add to the lists' own labels
     "Total": "Total",
     "All closed": "Toutes clôturées",
-    "(none)": "(aucune)",
+    "(none)": "(vide)",  # a blank Source or Owner cell
     "(invalid)": "(invalide)",
     "(missing)": "(manquante)",
     # charts

@@ -56,7 +56,7 @@ def test_a_french_summary_has_no_english_left():
     grid, look = summary_tab(result, "Synthèse", None, "fr")
     texts = _texts(grid)
     assert "Conversion par source" in texts and "Raisons de perte" in texts and "Santé" in texts
-    assert "Mis à jour" in texts and "Taux de gain" in texts and "(aucune)" in texts and "(manquante)" in texts
+    assert "Mis à jour" in texts and "Taux de gain" in texts and "(vide)" in texts and "(manquante)" in texts
     assert "Qualifiée = a atteint En discussion. Taux de conclusion = Gagné / opportunités qualifiées et " \
            "décidées." in texts
     # the lists' labels, as the Lists tab spells them
