@@ -207,7 +207,7 @@ def summary_tab(insights: Insights, title: str, updated: datetime | date | None,
                 tab.charts.append(chart)
         for note in section.notes:
             tab.add([note], "note")
-    widths = {1: 30, 2: 12, 3: 18, 4: 17, 5: 17, 6: 14, 7: 10, 8: 15, 9: 11, 10: 12}
+    widths = {1: 30, 2: 13, 3: 18, 4: 17, 5: 17, 6: 15, 7: 10, 8: 18, 9: 13, 10: 12}  # the French headers fit
     return tab.grid, TabLook(styles=tuple(tab.styles), charts=tuple(tab.charts), widths=widths, freeze_rows=1)
 
 
