@@ -42,7 +42,12 @@ _MONTHS = {
 
 
 class DateParseError(ValueError):
-    pass
+    """Why a value is no date. The message's `template` and `values` let it be said in the pipeline's language
+    (see wording.words)."""
+
+    def __init__(self, template: str, **values: object) -> None:
+        super().__init__(template.format(**values))
+        self.template, self.values = template, values
 
 
 def from_serial(serial: float) -> date:
@@ -62,7 +67,7 @@ def _build(year: int, month: int, day: int, original: str) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise DateParseError(f"'{original}' is not a valid date") from None
+        raise DateParseError("'{text}' is not a valid date", text=original) from None
 
 
 def _parse_text(text: str, order: str) -> date:
@@ -76,12 +81,12 @@ def _parse_text(text: str, order: str) -> date:
         if len(a) == 4:  # 2026/11/03 is year-first whatever the locale
             return _build(int(a), int(b), int(c), stripped)
         if len(c) not in (2, 4):
-            raise DateParseError(f"'{stripped}' is not a date")
+            raise DateParseError("'{text}' is not a date", text=stripped)
         if order == "mdy":
             return _build(_year(c), int(a), int(b), stripped)
         if order == "dmy":
             return _build(_year(c), int(b), int(a), stripped)
-        raise DateParseError(f"'{stripped}' is not a year-month-day date")
+        raise DateParseError("'{text}' is not a year-month-day date", text=stripped)
     if stripped.isdigit() and len(stripped) <= 5 and SERIAL_MIN <= int(stripped) <= SERIAL_MAX:
         return from_serial(int(stripped))
     words = _WORDS.match(_ORDINAL.sub(r"\1", key(stripped)))
@@ -93,7 +98,7 @@ def _parse_text(text: str, order: str) -> date:
         month = _MONTHS.get(month_name)
         if month is not None:
             return _build(year, month, day, stripped)
-    raise DateParseError(f"'{stripped}' is not a date")
+    raise DateParseError("'{text}' is not a date", text=stripped)
 
 
 def parse_date(value: object, order: str = "dmy") -> date | None:
@@ -105,16 +110,16 @@ def parse_date(value: object, order: str = "dmy") -> date | None:
     if isinstance(value, date):
         return value
     if isinstance(value, bool):
-        raise DateParseError(f"'{value}' is not a date")
+        raise DateParseError("'{text}' is not a date", text=value)
     if isinstance(value, (int, float)):
         if SERIAL_MIN <= value <= SERIAL_MAX:
             return from_serial(value)
-        raise DateParseError(f"the number {value:g} is not a date")
+        raise DateParseError("the number {number} is not a date", number=f"{value:g}")
     if isinstance(value, str):
         if not value.strip():
             return None
         return _parse_text(value, order)
-    raise DateParseError(f"'{value}' is not a date")
+    raise DateParseError("'{text}' is not a date", text=value)
 
 
 def add_days(start: date, days: int, business_days: bool = False, holidays: Iterable[date] = ()) -> date:

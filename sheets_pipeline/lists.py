@@ -26,6 +26,7 @@ class PipelineLists:
     sources: TermList
     contacted_index: int
     qualified_index: int
+    language: str = "en"  # of the pipeline: the words of the findings
     # The terms a lead's Stage, Outcome, Source and Loss reason cells hold, by the cells' text: a big sheet holds
     # a few combinations of them thousands of times, each read once (see model.parse_lead).
     terms_by_cells: dict[tuple[str | None, ...], tuple[Term | None, ...]] = field(
@@ -88,6 +89,7 @@ def build_lists(config: Config, sheet_lists: dict[str, list[str]] | None = None)
         outcomes=TermList("outcomes", tuple(outcomes)),
         contacted_index=_anchor(stages, contacted, 1),
         qualified_index=_anchor(stages, qualified, 2),
+        language=config.language,
         **editable,
     )
 

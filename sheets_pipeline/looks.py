@@ -62,15 +62,20 @@ class ConditionalFormat:
     first_row: int
     last_row: int
     last_column: int
+    marker: str = ""  # `stale`: the text Flags holds for a stale lead, in the pipeline's language
 
 
-STALE_MARKER = "stale:"
+# How a stale lead's flag begins, by language: the stale rule looks for it
+STALE_MARKERS = {"en": "stale:", "fr": "dormante :"}
+STALE_MARKER = STALE_MARKERS["en"]
 
 
-def pipeline_formats(index: dict[str, int], first_row: int, last_row: int, width: int) -> frozenset[ConditionalFormat]:
+def pipeline_formats(index: dict[str, int], first_row: int, last_row: int, width: int, language: str = "en"
+                     ) -> frozenset[ConditionalFormat]:
     rules = set()
     if "next_follow_up" in index:
         rules.add(ConditionalFormat("overdue", index["next_follow_up"], first_row, last_row, index["next_follow_up"]))
     if "flags" in index:
-        rules.add(ConditionalFormat("stale", index["flags"], first_row, last_row, width - 1))
+        rules.add(ConditionalFormat("stale", index["flags"], first_row, last_row, width - 1,
+                                    STALE_MARKERS[language]))
     return frozenset(rules)

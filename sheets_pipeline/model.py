@@ -15,6 +15,7 @@ from .errors import MissingColumnError, SheetError
 from .lists import PipelineLists
 from .text import key, shorten
 from .vocabulary import Term, TermList, vocabulary
+from .wording import words
 
 
 class Formula(str):
@@ -35,6 +36,7 @@ DATE_FIELDS = ("created", "first_contact", "last_contact", "last_reply", "closed
 _DATE_CELLS = (*DATE_FIELDS, "next_follow_up")  # every cell read as a date, the worker's own included
 # Columns the worker writes. Everything else in the Pipeline tab belongs to people.
 OWNED_FIELDS = frozenset({"next_follow_up", "flags"})
+FORMULA_NOT_READ = "holds a formula; its result is not read"
 STAMPED_FIELDS = frozenset({"id", "created", "first_contact", "closed"})
 # A row is a lead when one of these holds something; custom columns (often formulas filled down) do not count.
 CONTENT_FIELDS = tuple(f for f in FIELDS if f not in OWNED_FIELDS)
@@ -309,13 +311,13 @@ def _stripped(value: CellValue) -> str:
     return "" if value is None else _cell_text(value).strip()
 
 
-def _parse_term(lead: Lead, name: str, value: CellValue, terms: TermList) -> Term | None:
+def _parse_term(lead: Lead, name: str, value: CellValue, terms: TermList, language: str) -> Term | None:
     if type(value) is str:  # the usual cell: typed, or picked from the dropdown
         return terms.find(value) if value.strip() else None
     if _is_blank(value):
         return None
     if isinstance(value, Formula):
-        lead.flag(name, "warning", "holds a formula; its result is not read")
+        lead.flag(name, "warning", words(language)(FORMULA_NOT_READ))
         return None
     return terms.find(_cell_text(value))
 
@@ -331,11 +333,12 @@ def _text_or_blank(cells: tuple[CellValue, ...]) -> bool:
 def _parse_terms(lead: Lead, cells: tuple[CellValue, ...], lists: PipelineLists) -> tuple[Term | None, ...]:
     """The terms in the Stage, Outcome, Source and Loss reason `cells` of `lead`."""
     stage, outcome, source, reason = cells
-    stage_term = _parse_term(lead, "stage", stage, lists.stages)
-    outcome_term = _parse_term(lead, "outcome", outcome, lists.outcomes)
-    source_term = _parse_term(lead, "source", source, lists.sources)
+    language = lists.language
+    stage_term = _parse_term(lead, "stage", stage, lists.stages, language)
+    outcome_term = _parse_term(lead, "outcome", outcome, lists.outcomes, language)
+    source_term = _parse_term(lead, "source", source, lists.sources, language)
     reasons = lists.pass_reasons if (outcome_term and outcome_term.role == "passed") else lists.loss_reasons
-    return stage_term, outcome_term, source_term, _parse_term(lead, "loss_reason", reason, reasons)
+    return stage_term, outcome_term, source_term, _parse_term(lead, "loss_reason", reason, reasons, language)
 
 
 def parse_lead(row_number: int, row: Sequence[CellValue], columns: Columns, lists: PipelineLists,
@@ -369,37 +372,41 @@ def parse_lead(row_number: int, row: Sequence[CellValue], columns: Columns, list
         try:
             lead.value = _parse_number(value, decimal_comma)
         except ValueError:
-            lead.flag("value", "error", f"'{shorten(_cell_text(value))}' is not a number")
+            lead.flag("value", "error", words(lists.language)("'{text}' is not a number",
+                                                              text=shorten(_cell_text(value))))
     follow_ups = cells[at["follow_ups"]]
     if isinstance(follow_ups, Formula):
-        lead.flag("follow_ups", "warning", "holds a formula; its result is not read")
+        lead.flag("follow_ups", "warning", words(lists.language)(FORMULA_NOT_READ))
     elif not _is_blank(follow_ups):
         try:
             count = _parse_number(follow_ups, decimal_comma)
         except ValueError:
             count = -1.0
         if count < 0 or not count.is_integer():
-            lead.flag("follow_ups", "error", f"'{shorten(_cell_text(follow_ups))}' is not a count of follow-ups")
+            lead.flag("follow_ups", "error", words(lists.language)("'{text}' is not a count of follow-ups",
+                                                                   text=shorten(_cell_text(follow_ups))))
         else:
             lead.follow_ups = int(count)
     dates = lead.dates
     for name in _DATE_CELLS:
         cell = dates[name] = cells[at[name]]
         if cell is not None and type(cell) is not date:  # most date cells hold a date or nothing: nothing to read
-            dates[name] = _parse_date_cell(lead, name, cell, date_order)
+            dates[name] = _parse_date_cell(lead, name, cell, date_order, lists.language)
     return lead
 
 
-def _parse_date_cell(lead: Lead, name: str, cell: CellValue, date_order: str) -> date | None:
+def _parse_date_cell(lead: Lead, name: str, cell: CellValue, date_order: str, language: str) -> date | None:
     if isinstance(cell, Formula):
         if name != "next_follow_up":
-            lead.flag(name, "warning", "holds a formula; its result is not read")
+            lead.flag(name, "warning", words(language)(FORMULA_NOT_READ))
         return None
     try:
         return parse_date(cell, date_order)
     except DateParseError as exc:
         if name != "next_follow_up":  # ours: rewritten anyway
-            lead.flag(name, "error", f"{exc}; use a date such as {_example(date_order)}")
+            say = words(language)
+            lead.flag(name, "error", say("{error}; use a date such as {example}", error=say(exc.template, **exc.values),
+                                         example=_example(date_order)))
         return None
 
 

@@ -48,7 +48,7 @@ def new_spreadsheet(config: Config, today: date, sample: bool = False) -> NewSpr
         lists_tab=names["lists"],
         dropdowns=dropdowns,
         hidden_tabs=frozenset({STATE_TAB}),
-        pipeline_formats=pipeline_formats(index, 2, max(d.last_row for d in dropdowns), len(FIELDS)),
+        pipeline_formats=pipeline_formats(index, 2, max(d.last_row for d in dropdowns), len(FIELDS), language),
         owned_columns=sorted(index[name] for name in OWNED_FIELDS),
         date_columns={names["pipeline"]: [index[name] for name in (*DATE_FIELDS, "next_follow_up")],
                       names["history"]: [0]},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -14,7 +14,9 @@ from .lists import PipelineLists
 from .model import DATE_FIELDS, Lead
 from .text import key, shorten
 from .vocabulary import Term, TermList, vocabulary
+from .wording import words
 
+# A stale lead's flag: it begins with the language's STALE_MARKERS, which the stale row highlight looks for
 STALE_FLAG_NO_RESPONSE = "stale: mark {label}"
 
 
@@ -45,18 +47,19 @@ def check_stage_value(lead: Lead, lists: PipelineLists) -> None:
     typed = lead.text("stage")
     if not typed or _has_formula_finding(lead, "stage"):
         return
+    say = words(lists.language)
     quoted = shorten(typed)
     outcome = lists.outcomes.find(typed)
     if outcome is not None:
-        lead.flag("stage", "error", f"'{quoted}' is an outcome: move '{outcome.label}' to Outcome "
-                  "and keep the last stage reached in Stage")
+        lead.flag("stage", "error", say("'{quoted}' is an outcome: move '{outcome}' to Outcome and keep the last "
+                                        "stage reached in Stage", quoted=quoted, outcome=outcome.label))
     elif _is_closed_word(typed):
-        lead.flag("stage", "error", f"'{quoted}' is not a stage: set Outcome ({_choices(lists.outcomes)}) "
-                  "and keep the last stage reached in Stage")
+        lead.flag("stage", "error", say("'{quoted}' is not a stage: set Outcome ({choices}) and keep the last stage "
+                                        "reached in Stage", quoted=quoted, choices=_choices(lists.outcomes)))
     elif lists.loss_reasons.find(typed) is not None:
-        lead.flag("stage", "error", f"'{quoted}' is a loss reason: move it to Loss reason")
+        lead.flag("stage", "error", say("'{quoted}' is a loss reason: move it to Loss reason", quoted=quoted))
     else:
-        _unknown(lead, "stage", typed, lists.stages, "a stage")
+        _unknown(lead, "stage", typed, lists.stages, "a stage", lists.language)
 
 
 def check_outcome_value(lead: Lead, lists: PipelineLists) -> None:
@@ -65,16 +68,17 @@ def check_outcome_value(lead: Lead, lists: PipelineLists) -> None:
     typed = lead.text("outcome")
     if not typed or _has_formula_finding(lead, "outcome"):
         return
+    say = words(lists.language)
     quoted = shorten(typed)
     stage = lists.stages.find(typed)
     if stage is not None:
-        lead.flag("outcome", "error", f"'{quoted}' is a stage: move '{stage.label}' to Stage "
-                  "(Outcome stays blank while the lead is open)")
+        lead.flag("outcome", "error", say("'{quoted}' is a stage: move '{stage}' to Stage (Outcome stays blank "
+                                          "while the lead is open)", quoted=quoted, stage=stage.label))
     elif lists.loss_reasons.find(typed) is not None:
-        lost = lists.outcome("lost").label
-        lead.flag("outcome", "error", f"'{quoted}' is a loss reason: set Outcome to {lost} and move it to Loss reason")
+        lead.flag("outcome", "error", say("'{quoted}' is a loss reason: set Outcome to {lost} and move it to Loss "
+                                          "reason", quoted=quoted, lost=lists.outcome("lost").label))
     else:
-        _unknown(lead, "outcome", typed, lists.outcomes, "an outcome")
+        _unknown(lead, "outcome", typed, lists.outcomes, "an outcome", lists.language)
 
 
 def check_source_value(lead: Lead, lists: PipelineLists) -> None:
@@ -82,16 +86,19 @@ def check_source_value(lead: Lead, lists: PipelineLists) -> None:
         return
     typed = lead.text("source")
     if typed and not _has_formula_finding(lead, "source"):
-        _unknown(lead, "source", typed, lists.sources, "a source", hint="or add it to the Lists tab")
+        _unknown(lead, "source", typed, lists.sources, "a source", lists.language, hint="or add it to the Lists tab")
 
 
-def _unknown(lead: Lead, name: str, typed: str, terms: TermList, what: str, hint: str = "") -> None:
+def _unknown(lead: Lead, name: str, typed: str, terms: TermList, what: str, language: str, hint: str = "") -> None:
+    say = words(language)
     suggestion = terms.suggest(typed)
-    extra = f" {hint}" if hint else ""
+    extra = f" {say(hint)}" if hint else ""
     if suggestion is not None:
-        lead.flag(name, "error", f"'{shorten(typed)}' is not {what}: did you mean '{suggestion}'?{extra}")
+        lead.flag(name, "error", say("'{typed}' is not {what}: did you mean '{suggestion}'?", typed=shorten(typed),
+                                     what=say(what), suggestion=suggestion) + extra)
     else:
-        lead.flag(name, "error", f"'{shorten(typed)}' is not {what} (choose from {_choices(terms)}){extra}")
+        lead.flag(name, "error", say("'{typed}' is not {what} (choose from {choices})", typed=shorten(typed),
+                                     what=say(what), choices=_choices(terms)) + extra)
 
 
 def _has_formula_finding(lead: Lead, name: str) -> bool:
@@ -105,32 +112,40 @@ def check_reason(lead: Lead, lists: PipelineLists) -> None:
     role = lead.outcome.role if lead.outcome is not None else None
     if role == "lost":
         if not typed:
-            lead.flag("loss_reason", "error", f"a {lead.outcome.label} lead needs a loss reason "
-                      f"({_choices(lists.loss_reasons)})")
+            lead.flag("loss_reason", "error", words(lists.language)(
+                "a {outcome} lead needs a loss reason ({choices})", outcome=lead.outcome.label,
+                choices=_choices(lists.loss_reasons)))
         elif lead.loss_reason is None and not _has_formula_finding(lead, "loss_reason"):
-            _wrong_reason(lead, typed, lists.loss_reasons, lists.pass_reasons, "loss reason")
+            _wrong_reason(lead, typed, lists.loss_reasons, lists.pass_reasons, "loss reason", lists.language)
     elif role == "passed":
         if not typed:
-            lead.flag("loss_reason", "warning", f"say why you passed ({_choices(lists.pass_reasons)})")
+            lead.flag("loss_reason", "warning", words(lists.language)(
+                "say why you passed ({choices})", choices=_choices(lists.pass_reasons)))
         elif lead.loss_reason is None and not _has_formula_finding(lead, "loss_reason"):
-            _wrong_reason(lead, typed, lists.pass_reasons, lists.loss_reasons, "pass reason")
+            _wrong_reason(lead, typed, lists.pass_reasons, lists.loss_reasons, "pass reason", lists.language)
     elif typed:
         if lead.outcome is None and not lead.has("outcome"):
-            lead.flag("loss_reason", "error", "a loss reason on an open lead: set Outcome, or clear the reason")
+            lead.flag("loss_reason", "error", words(lists.language)(
+                "a loss reason on an open lead: set Outcome, or clear the reason"))
         elif lead.outcome is not None:
-            lead.flag("loss_reason", "warning", f"a loss reason on a {lead.outcome.label} lead: clear it")
+            lead.flag("loss_reason", "warning", words(lists.language)(
+                "a loss reason on a {outcome} lead: clear it", outcome=lead.outcome.label))
 
 
-def _wrong_reason(lead: Lead, typed: str, expected: TermList, other: TermList, what: str) -> None:
-    quoted = shorten(typed)
-    other_what = "pass reason" if what == "loss reason" else "loss reason"
+def _wrong_reason(lead: Lead, typed: str, expected: TermList, other: TermList, what: str, language: str) -> None:
+    say = words(language)
+    quoted, choices = shorten(typed), _choices(expected)
     if other.find(typed) is not None:
-        lead.flag("loss_reason", "error", f"'{quoted}' is a {other_what}; a {lead.outcome.label} lead takes a "
-                  f"{what} ({_choices(expected)})")
+        template = ("'{quoted}' is a pass reason; a {outcome} lead takes a loss reason ({choices})"
+                    if what == "loss reason" else
+                    "'{quoted}' is a loss reason; a {outcome} lead takes a pass reason ({choices})")
+        lead.flag("loss_reason", "error", say(template, quoted=quoted, outcome=lead.outcome.label, choices=choices))
     elif _is_vague(typed):
-        lead.flag("loss_reason", "error", f"'{quoted}' is too vague: choose a precise {what} ({_choices(expected)})")
+        template = ("'{quoted}' is too vague: choose a precise loss reason ({choices})" if what == "loss reason" else
+                    "'{quoted}' is too vague: choose a precise pass reason ({choices})")
+        lead.flag("loss_reason", "error", say(template, quoted=quoted, choices=choices))
     else:
-        _unknown(lead, "loss_reason", typed, expected, f"a {what}")
+        _unknown(lead, "loss_reason", typed, expected, f"a {what}", language)
 
 
 # --- the order of the guide -------------------------------------------------------------------------------------
@@ -138,61 +153,66 @@ def _wrong_reason(lead: Lead, typed: str, expected: TermList, other: TermList, w
 def check_order(lead: Lead, lists: PipelineLists) -> None:
     if lead.outcome is None:
         if lead.stage is None and lead.is_open and not lead.has("stage"):
-            lead.flag("stage", "warning", f"Stage is blank (a new lead is '{lists.stages.terms[0].label}')")
+            lead.flag("stage", "warning", words(lists.language)(
+                "Stage is blank (a new lead is '{new}')", new=lists.stages.terms[0].label))
         elif lead.stage is not None and lists.stage_index(lead.stage) < lists.contacted_index:
             if lead.has("first_contact") or lead.has("last_contact") or lead.follow_ups:
-                contacted = lists.stages.terms[lists.contacted_index].label
-                lead.flag("stage", "warning", f"already contacted but Stage is '{lead.stage.label}': "
-                          f"move it to '{contacted}'")
+                lead.flag("stage", "warning", words(lists.language)(
+                    "already contacted but Stage is '{stage}': move it to '{contacted}'", stage=lead.stage.label,
+                    contacted=lists.stages.terms[lists.contacted_index].label))
         return
     if lead.stage is None:
         if not lead.has("stage"):
-            lead.flag("stage", "warning", "Stage is blank: keep the last stage the lead reached")
+            lead.flag("stage", "warning", words(lists.language)(
+                "Stage is blank: keep the last stage the lead reached"))
         return
     index = lists.stage_index(lead.stage)
     role = lead.outcome.role
     if role == "won" and index < lists.qualified_index:
         skipped = ", ".join(t.label for t in lists.stages.terms[index + 1: lists.qualified_index + 1])
-        lead.flag("stage", "warning", f"{lead.outcome.label} from '{lead.stage.label}' skips {skipped}: "
-                  "if it got further, set Stage to the last stage reached")
+        lead.flag("stage", "warning", words(lists.language)(
+            "{outcome} from '{stage}' skips {skipped}: if it got further, set Stage to the last stage reached",
+            outcome=lead.outcome.label, stage=lead.stage.label, skipped=skipped))
     elif role == "no_response" and index < lists.contacted_index:
-        lead.flag("stage", "warning", f"{lead.outcome.label} but Stage is '{lead.stage.label}': "
-                  "the lead was never contacted")
+        lead.flag("stage", "warning", words(lists.language)(
+            "{outcome} but Stage is '{stage}': the lead was never contacted", outcome=lead.outcome.label,
+            stage=lead.stage.label))
 
 
 # --- dates ------------------------------------------------------------------------------------------------------
 
-def check_dates(lead: Lead, today: date) -> None:
+def check_dates(lead: Lead, today: date, language: str = "en") -> None:
     dates = lead.dates
     for name in DATE_FIELDS:
         day = dates.get(name)
         if day is not None and day > today:
-            lead.flag(name, "warning", f"{day.isoformat()} is in the future")
+            lead.flag(name, "warning", words(language)("{day} is in the future", day=day.isoformat()))
     first, last = dates.get("first_contact"), dates.get("last_contact")
     if first and last and last < first:
-        lead.flag("last_contact", "warning", "Last contact is before First contact")
+        lead.flag("last_contact", "warning", words(language)("Last contact is before First contact"))
     closed = dates.get("closed")
     if closed and first and closed < first:
-        lead.flag("closed", "warning", "Closed is before First contact")
+        lead.flag("closed", "warning", words(language)("Closed is before First contact"))
     if lead.is_open and lead.has("closed"):
-        lead.flag("closed", "warning", "a Closed date on an open lead: set Outcome, or clear the date")
+        lead.flag("closed", "warning", words(language)("a Closed date on an open lead: set Outcome, or clear the date"))
 
 
 # --- across rows ------------------------------------------------------------------------------------------------
 
-def check_duplicates(leads: Iterable[Lead]) -> set[str]:
+def check_duplicates(leads: Iterable[Lead], language: str = "en") -> set[str]:
     """Flag the leads that share an ID or an email. Returns the IDs shared (casefolded)."""
+    say = words(language)
     leads = list(leads)
     shared_ids = _sharing(leads, [lead.id.casefold() for lead in leads])
     for group in shared_ids:
         for lead in group:
-            others = _rows(o.row for o in group if o is not lead)
-            lead.flag("id", "error", f"duplicate ID '{shorten(lead.id)}' (also row {others}): give each lead "
-                      "its own ID (clear it and the next sync assigns one)")
+            others = _rows((o.row for o in group if o is not lead), say)
+            lead.flag("id", "error", say("duplicate ID '{id}' (also row {rows}): give each lead its own ID (clear it "
+                                         "and the next sync assigns one)", id=shorten(lead.id), rows=others))
     for group in _sharing(leads, [lead.email.casefold() for lead in leads]):
         for lead in group:
-            others = _rows(o.row for o in group if o is not lead)
-            lead.flag("email", "warning", f"same email as row {others}")
+            others = _rows((o.row for o in group if o is not lead), say)
+            lead.flag("email", "warning", say("same email as row {rows}", rows=others))
     return {group[0].id.casefold() for group in shared_ids}
 
 
@@ -209,11 +229,11 @@ def _sharing(leads: list[Lead], folded: list[str]) -> list[list[Lead]]:
     return list(groups.values())
 
 
-def _rows(rows: Iterable[int], shown: int = 5) -> str:
+def _rows(rows: Iterable[int], say: Callable[..., str], shown: int = 5) -> str:
     """'3, 7, 9' or, for many, '3, 7, 9, 12, 15 and 995 more': a flag stays readable and fits in a cell."""
     listed = list(rows)
     head = ", ".join(str(r) for r in listed[:shown])
-    return head + (f" and {len(listed) - shown} more" if len(listed) > shown else "")
+    return head + (say(" and {count} more", count=len(listed) - shown) if len(listed) > shown else "")
 
 
 def check_lead(lead: Lead, lists: PipelineLists, today: date) -> None:
@@ -227,7 +247,7 @@ def check_lead(lead: Lead, lists: PipelineLists, today: date) -> None:
         check_source_value(lead, lists)
     check_reason(lead, lists)
     check_order(lead, lists)
-    check_dates(lead, today)
+    check_dates(lead, today, lists.language)
 
 
 # --- stamps, follow-ups, staleness ------------------------------------------------------------------------------
@@ -333,7 +353,8 @@ def derive(lead: Lead, lists: PipelineLists, config: Config, today: date, new_id
             if not lead.has("closed"):
                 stamps["closed"] = today
         elif stale:
-            lead.flag(None, "warning", STALE_FLAG_NO_RESPONSE.format(label=lists.outcome("no_response").label))
+            lead.flag(None, "warning", words(lists.language)(STALE_FLAG_NO_RESPONSE,
+                                                             label=lists.outcome("no_response").label))
         else:
             follow_up = _follow_up_after(waiting_since, lead, config)
     closed = stamps.get("closed") or lead.dates.get("closed")

@@ -163,7 +163,7 @@ def check_snapshot(snapshot: Snapshot, config: Config, today: date) -> Checked:
         if result.stamps or result.auto_closed:  # most leads have nothing stamped
             lead.apply(result.stamps, result.outcome if result.auto_closed else None)
         check_lead(lead, lists, today)
-    duplicates = check_duplicates(parsed.leads)
+    duplicates = check_duplicates(parsed.leads, config.language)
     return Checked(lists=lists, sheet=parsed, sheet_findings=sheet_findings, tab_names=tab_names, state=state,
                    derived=derived, new_ids=new_ids, next_id=number, duplicate_ids=duplicates)
 
@@ -321,8 +321,8 @@ def plan_sync(snapshot: Snapshot, config: Config, today: date, now: datetime | N
         plan.dropdowns = wanted
         counts["dropdowns"] += 1
     extent = max(d.last_row for d in wanted) if wanted else last_row
-    formats = pipeline_formats(columns.index, columns.header_row + 1, extent, columns.width)
-    if not _covered(snapshot.pipeline_formats, formats, lambda f: (f.kind, f.key_column, f.last_column)):
+    formats = pipeline_formats(columns.index, columns.header_row + 1, extent, columns.width, config.language)
+    if not _covered(snapshot.pipeline_formats, formats, lambda f: (f.kind, f.key_column, f.last_column, f.marker)):
         plan.pipeline_formats = formats
     _plan_insight_tabs(plan, snapshot, checked, today, now or datetime.combine(today, time()), config.language)
     return SyncResult(plan=plan, checked=checked, counts=counts)

@@ -110,7 +110,7 @@ def words(language: str) -> Words:
     """`say(text, **values)`: `text` in `language`, its `{name}` fields filled with `values`."""
     table = FRENCH if language == "fr" else {}
 
-    def say(text: str, **values: object) -> str:
+    def say(text: str, /, **values: object) -> str:  # positional: a value may be called `text`
         said = table.get(text, text)
         return said.format(**values) if values else said
 

@@ -23,7 +23,7 @@ from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL, SPREADSHEET_URL
 from ..dates import from_serial
 from ..errors import BackendError, ChangedDuringSync, SheetError
 from ..layout import DROPDOWN_SOURCES, LISTS_COLUMNS, Dropdown, find_tab
-from ..looks import STALE_MARKER, CellStyle, ChartSpec, ConditionalFormat, TabLook
+from ..looks import STALE_MARKER, STALE_MARKERS, CellStyle, ChartSpec, ConditionalFormat, TabLook
 from ..model import OWNED_FIELDS, CellValue, Formula, Grid, column_index, column_letter, parse_range_ref
 from .base import CellChange, NewSpreadsheet, Plan, Snapshot
 from .gsheets_cells import (
@@ -70,16 +70,17 @@ def cf_formula(rule: ConditionalFormat) -> str:
     letter = column_letter(rule.key_column)
     if rule.kind == "overdue":
         return f"=AND(ISNUMBER({letter}{rule.first_row}),{letter}{rule.first_row}<TODAY())"
-    return f'=ISNUMBER(SEARCH("{STALE_MARKER}",${letter}{rule.first_row}))'
+    return f'=ISNUMBER(SEARCH("{rule.marker or STALE_MARKER}",${letter}{rule.first_row}))'
 
 
 _CF_PATTERNS = {
     "overdue": re.compile(r"^=AND\(ISNUMBER\(\$?([A-Z]+)\$?\d+\),\$?[A-Z]+\$?\d+<TODAY\(\)\)$"),
-    "stale": re.compile(r'^=ISNUMBER\(SEARCH\("' + re.escape(STALE_MARKER) + r'",\$([A-Z]+)\d+\)\)$'),
+    "stale": re.compile(r'^=ISNUMBER\(SEARCH\("(?P<marker>' + "|".join(map(re.escape, STALE_MARKERS.values()))
+                        + r')",\$([A-Z]+)\d+\)\)$'),
 }
 
 
-def _our_cf(rule: dict[str, Any]) -> tuple[str, int] | None:
+def _our_cf(rule: dict[str, Any]) -> tuple[str, int, str] | None:
     condition = (rule.get("booleanRule") or {}).get("condition") or {}
     if condition.get("type") != "CUSTOM_FORMULA":
         return None
@@ -87,7 +88,7 @@ def _our_cf(rule: dict[str, Any]) -> tuple[str, int] | None:
     for kind, pattern in _CF_PATTERNS.items():
         match = pattern.match(formula)
         if match:
-            return kind, column_index(match.group(1))
+            return kind, column_index(match.group(match.lastindex or 1)), match.groupdict().get("marker") or ""
     return None
 
 
@@ -202,7 +203,7 @@ class GSheetsBackend:
                 continue
             rng = ranges[0]
             found.add(ConditionalFormat(ours[0], ours[1], rng.get("startRowIndex", 0) + 1, rng.get("endRowIndex", 0),
-                                        rng.get("endColumnIndex", 1) - 1))
+                                        rng.get("endColumnIndex", 1) - 1, ours[2]))
         return frozenset(found)
 
     # --- writing --------------------------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from ..errors import (
     WouldLoseContent,
 )
 from ..layout import DROPDOWN_SOURCES, LISTS_COLUMNS, Dropdown, find_tab
-from ..looks import STALE_MARKER, CellStyle, ChartSpec, ConditionalFormat, TabLook
+from ..looks import STALE_MARKER, STALE_MARKERS, CellStyle, ChartSpec, ConditionalFormat, TabLook
 from ..model import CellValue, Formula, Grid, column_index, parse_range_ref
 from ..text import storable
 from .base import NewSpreadsheet, Plan, Snapshot
@@ -496,7 +496,8 @@ def _chart(ws: Worksheet, spec: ChartSpec) -> BarChart:
 
 
 _OVERDUE = re.compile(r"^AND\(ISNUMBER\(\$?([A-Z]+)\$?(\d+)\),\$?[A-Z]+\$?\d+<TODAY\(\)\)$")
-_STALE = re.compile(r'^ISNUMBER\(SEARCH\("' + re.escape(STALE_MARKER) + r'",\$([A-Z]+)(\d+)\)\)$')
+_STALE = re.compile(r'^ISNUMBER\(SEARCH\("(?P<marker>' + "|".join(map(re.escape, STALE_MARKERS.values()))
+                    + r')",\$(?P<column>[A-Z]+)(\d+)\)\)$')
 _CF_FILLS = {"overdue": PatternFill(start_color="FFC7CE", end_color="FFC7CE", fill_type="solid"),
              "stale": PatternFill(start_color="FFEB9C", end_color="FFEB9C", fill_type="solid")}
 
@@ -505,7 +506,7 @@ def _cf_formula(rule: ConditionalFormat) -> str:
     letter = get_column_letter(rule.key_column + 1)
     if rule.kind == "overdue":
         return f"AND(ISNUMBER({letter}{rule.first_row}),{letter}{rule.first_row}<TODAY())"
-    return f'ISNUMBER(SEARCH("{STALE_MARKER}",${letter}{rule.first_row}))'
+    return f'ISNUMBER(SEARCH("{rule.marker or STALE_MARKER}",${letter}{rule.first_row}))'
 
 
 def _cf_range(rule: ConditionalFormat) -> str:
@@ -515,11 +516,13 @@ def _cf_range(rule: ConditionalFormat) -> str:
     return f"A{rule.first_row}:{get_column_letter(rule.last_column + 1)}{rule.last_row}"
 
 
-def _our_rule(formula: str) -> tuple[str, int] | None:
-    for kind, pattern in (("overdue", _OVERDUE), ("stale", _STALE)):
-        match = pattern.match(formula)
-        if match:
-            return kind, column_index(match[1])
+def _our_rule(formula: str) -> tuple[str, int, str] | None:
+    match = _OVERDUE.match(formula)
+    if match:
+        return "overdue", column_index(match[1]), ""
+    match = _STALE.match(formula)
+    if match:
+        return "stale", column_index(match["column"]), match["marker"]
     return None
 
 
@@ -532,7 +535,7 @@ def _read_formats(ws: Worksheet) -> list[ConditionalFormat]:
             if ours is None or len(ranges) != 1:
                 continue
             rng = ranges[0]
-            found.append(ConditionalFormat(ours[0], ours[1], rng.min_row, rng.max_row, rng.max_col - 1))
+            found.append(ConditionalFormat(ours[0], ours[1], rng.min_row, rng.max_row, rng.max_col - 1, ours[2]))
     return found
 
 
