@@ -1,4 +1,4 @@
-"""The words of the Summary, the Follow-ups tab and the reports, in the pipeline's language.
+"""The words of the Summary, the Follow-ups tab, the reports and the findings, in the pipeline's language.
 
 The English text is the key: a sentence reads whole where it is used, and a French pipeline gets the same table
 in French. Values go in through `{name}` fields, filled after the lookup.
@@ -101,6 +101,74 @@ FRENCH: dict[str, str] = {
     # reports
     "(nothing yet)": "(rien pour l'instant)",
     "Nothing yet.": "Rien pour l'instant.",
+    # findings: what the Flags column and validate say about a lead
+    "'{quoted}' is an outcome: move '{outcome}' to Outcome and keep the last stage reached in Stage":
+        "'{quoted}' est un résultat : mettez '{outcome}' dans Résultat et gardez dans Étape la dernière étape "
+        "atteinte",
+    "'{quoted}' is not a stage: set Outcome ({choices}) and keep the last stage reached in Stage":
+        "'{quoted}' n'est pas une étape : renseignez Résultat ({choices}) et gardez dans Étape la dernière étape "
+        "atteinte",
+    "'{quoted}' is a loss reason: move it to Loss reason":
+        "'{quoted}' est une raison de perte : mettez-la dans Raison de perte",
+    "'{quoted}' is a stage: move '{stage}' to Stage (Outcome stays blank while the lead is open)":
+        "'{quoted}' est une étape : mettez '{stage}' dans Étape (Résultat reste vide tant que l'opportunité est "
+        "ouverte)",
+    "'{quoted}' is a loss reason: set Outcome to {lost} and move it to Loss reason":
+        "'{quoted}' est une raison de perte : mettez Résultat à {lost} et déplacez-la dans Raison de perte",
+    "'{typed}' is not {what}: did you mean '{suggestion}'?":
+        "'{typed}' n'est pas {what} : vouliez-vous dire '{suggestion}' ?",
+    "'{typed}' is not {what} (choose from {choices})": "'{typed}' n'est pas {what} (choisissez parmi {choices})",
+    "a stage": "une étape",
+    "an outcome": "un résultat",
+    "a source": "une source",
+    "a loss reason": "une raison de perte",
+    "a pass reason": "une raison d'écart",
+    "or add it to the Lists tab": "ou ajoutez-la à l'onglet Listes",
+    "a {outcome} lead needs a loss reason ({choices})":
+        "une opportunité marquée {outcome} demande une raison de perte ({choices})",
+    "say why you passed ({choices})": "dites pourquoi elle est écartée ({choices})",
+    "a loss reason on an open lead: set Outcome, or clear the reason":
+        "une raison de perte sur une opportunité ouverte : renseignez Résultat, ou effacez la raison",
+    "a loss reason on a {outcome} lead: clear it": "une raison de perte sur une opportunité marquée {outcome} : effacez-la",
+    "'{quoted}' is a pass reason; a {outcome} lead takes a loss reason ({choices})":
+        "'{quoted}' est une raison d'écart ; une opportunité marquée {outcome} prend une raison de perte "
+        "({choices})",
+    "'{quoted}' is a loss reason; a {outcome} lead takes a pass reason ({choices})":
+        "'{quoted}' est une raison de perte ; une opportunité marquée {outcome} prend une raison d'écart "
+        "({choices})",
+    "'{quoted}' is too vague: choose a precise loss reason ({choices})":
+        "'{quoted}' est trop vague : choisissez une raison de perte précise ({choices})",
+    "'{quoted}' is too vague: choose a precise pass reason ({choices})":
+        "'{quoted}' est trop vague : choisissez une raison d'écart précise ({choices})",
+    "Stage is blank (a new lead is '{new}')": "Étape est vide (une nouvelle opportunité est '{new}')",
+    "already contacted but Stage is '{stage}': move it to '{contacted}'":
+        "déjà contactée mais Étape est '{stage}' : passez-la à '{contacted}'",
+    "Stage is blank: keep the last stage the lead reached": "Étape est vide : gardez la dernière étape atteinte",
+    "{outcome} from '{stage}' skips {skipped}: if it got further, set Stage to the last stage reached":
+        "{outcome} depuis '{stage}' saute {skipped} : si elle est allée plus loin, mettez dans Étape la dernière "
+        "étape atteinte",
+    "{outcome} but Stage is '{stage}': the lead was never contacted":
+        "{outcome} mais Étape est '{stage}' : l'opportunité n'a jamais été contactée",
+    "{day} is in the future": "{day} est dans le futur",
+    "Last contact is before First contact": "Dernier contact est avant Premier contact",
+    "Closed is before First contact": "Clôturé le est avant Premier contact",
+    "a Closed date on an open lead: set Outcome, or clear the date":
+        "une date de clôture sur une opportunité ouverte : renseignez Résultat, ou effacez la date",
+    "duplicate ID '{id}' (also row {rows}): give each lead its own ID (clear it and the next sync assigns one)":
+        "ID '{id}' en double (aussi ligne {rows}) : donnez à chaque opportunité son propre ID (effacez-le et la "
+        "prochaine synchro en attribue un)",
+    "same email as row {rows}": "même e-mail que la ligne {rows}",
+    " and {count} more": " et {count} autres",
+    # begins with the French STALE_MARKERS, which the stale row highlight looks for
+    "stale: mark {label}": "dormante : marquer {label}",
+    "holds a formula; its result is not read": "contient une formule ; son résultat n'est pas lu",
+    "'{text}' is not a number": "'{text}' n'est pas un nombre",
+    "'{text}' is not a count of follow-ups": "'{text}' n'est pas un nombre de relances",
+    "{error}; use a date such as {example}": "{error} ; utilisez une date comme {example}",
+    "'{text}' is not a valid date": "'{text}' n'est pas une date valide",
+    "'{text}' is not a date": "'{text}' n'est pas une date",
+    "'{text}' is not a year-month-day date": "'{text}' n'est pas une date année-mois-jour",
+    "the number {number} is not a date": "le nombre {number} n'est pas une date",
 }
 
 Words = Callable[..., str]

@@ -112,7 +112,7 @@ def test_outcome_typed_in_stage_says_move_it_to_outcome(typed, outcome):
 
 def test_outcome_in_stage_uses_the_configured_language():
     lead = checked({"lead": "Acme", "stage": "Won"}, Config(language="fr"))
-    assert "move 'Gagné' to Outcome" in only(lead, "stage")[1]
+    assert "mettez 'Gagné' dans Résultat" in only(lead, "stage")[1]  # the French label, in a French message
 
 
 @pytest.mark.parametrize("typed", ["Closed", "closed", "Clôturé", "Done"])

@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 import string
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 import pytest
 
+from sheets_pipeline.backends.memory import MemoryBackend
+from sheets_pipeline.backends.xlsx import XlsxBackend
 from sheets_pipeline.config import Config
 from sheets_pipeline.insight_tabs import follow_ups_tab, summary_tab
 from sheets_pipeline.layout import sheet_language
+from sheets_pipeline.new_sheet import new_spreadsheet
 from sheets_pipeline.report import render
 from sheets_pipeline.sync import check_snapshot
 from sheets_pipeline.wording import FRENCH, words
@@ -131,3 +135,52 @@ def test_french_dates_typed_as_text_read_day_first_in_a_french_sheet():
 ])
 def test_the_sheet_s_language_is_told_by_its_tab_names_and_headers(tabs, expected):
     assert sheet_language(tabs) == expected
+
+
+def _sample_findings(language: str) -> list[tuple[int, str | None, str, str]]:
+    config = Config(language=language)
+    backend = MemoryBackend()
+    backend.create(new_spreadsheet(config, TODAY, sample=True))
+    snapshot = backend.read()
+    checked = check_snapshot(snapshot, config, TODAY)
+    return [(f.row, f.field, f.severity, f.message) for lead in checked.leads for f in lead.findings]
+
+
+def test_every_finding_of_the_sample_is_said_in_french():
+    english, french = _sample_findings("en"), _sample_findings("fr")
+    assert [f[:3] for f in french] == [f[:3] for f in english]  # the same findings, on the same cells
+    for (_, _, _, said_en), (row, field, _, said_fr) in zip(english, french, strict=True):
+        assert said_fr != said_en, (row, field, said_fr)
+    messages = [f[3] for f in french]
+    assert "dormante : marquer Pas de réponse" in messages
+    assert "'Contacé' n'est pas une étape : vouliez-vous dire 'Contacté' ?" in messages
+
+
+@pytest.mark.parametrize(("value", "said"), [
+    ("next tuesday", "'next tuesday' n'est pas une date ; utilisez une date comme 31/12/2026"),
+    ("31/02/2026", "'31/02/2026' n'est pas une date valide ; utilisez une date comme 31/12/2026"),
+    (10**7, "le nombre 1e+07 n'est pas une date ; utilisez une date comme 31/12/2026"),
+])
+def test_a_date_that_is_no_date_is_said_in_french(value, said):
+    config = Config(language="fr")
+    backend = memory_pipeline({"lead": "Dupont", "stage": "Nouveau", "last_reply": value}, config=config)
+    lead = check_snapshot(backend.read(), config, TODAY).leads[0]
+    assert [f.message for f in lead.findings if f.field == "last_reply"] == [said]
+
+
+def test_a_french_workbook_highlights_its_stale_rows_and_reads_its_rule_back(run):
+    assert run("init", "p.xlsx", "--lang", "fr", "--sample", "--today", TODAY.isoformat()).exit_code == 0
+    assert run("sync", "p.xlsx", "--today", TODAY.isoformat()).exit_code == 0
+    ws = openpyxl.load_workbook("p.xlsx")["Pipeline"]
+    formulas = [rule.formula[0] for cf in ws.conditional_formatting for rule in cf.rules]
+    assert any('SEARCH("dormante :",$R2)' in f for f in formulas), formulas
+    flags = [row[17] for row in ws.iter_rows(min_row=2, values_only=True) if row[17]]
+    assert sum("dormante :" in f for f in flags) == 2
+    stale = next(f for f in XlsxBackend(Path("p.xlsx")).read().pipeline_formats if f.kind == "stale")
+    assert stale.marker == "dormante :"
+    assert "already in sync" in run("sync", "p.xlsx", "--today", TODAY.isoformat()).output
+    # the same workbook, now said to be English: the rule follows the flags
+    Path("sheets-pipeline.yaml").write_text("language: en\n", encoding="utf-8")
+    assert run("sync", "p.xlsx", "--today", TODAY.isoformat()).exit_code == 0
+    stale = next(f for f in XlsxBackend(Path("p.xlsx")).read().pipeline_formats if f.kind == "stale")
+    assert stale.marker == "stale:"

@@ -94,6 +94,23 @@ def test_sync_budget_one_read_one_write_then_one_read(emu, config, waits, rows):
     assert calls(emu) == {"spreadsheets.get": 1}
 
 
+def test_a_french_spreadsheet_syncs_in_french_and_reads_its_stale_rule_back(emu, waits):
+    config = Config(language="fr", google=GoogleSettings(api_endpoint=emu.url, requests_per_minute=100_000))
+    backend = backend_for(emu, config, waits)
+    backend.create(new_spreadsheet(config, TODAY, sample=True))
+    auto = Config(google=config.google)  # no language named: the sheet's
+    assert sync(backend, auto, TODAY).written
+    sheet = emu.spreadsheet(backend.key)
+    pipeline = next(s for s in sheet["sheets"] if s["properties"]["title"] == "Pipeline")
+    formulas = [rule["booleanRule"]["condition"]["values"][0]["userEnteredValue"]
+                for rule in pipeline.get("conditionalFormats", [])]
+    assert '=ISNUMBER(SEARCH("dormante :",$R2))' in formulas
+    flags = [row[COL["flags"]] for row in emu.values(backend.key, "Pipeline")[1:] if len(row) > COL["flags"]]
+    assert sum("dormante : marquer Pas de réponse" in f for f in flags) == 2
+    assert emu.values(backend.key, "Synthèse")[2][0] == "Conversion par source"
+    assert not sync(backend, auto, TODAY).changed
+
+
 def test_init_sync_second_sync_writes_nothing_and_dates_are_real_dates(emu, config, waits):
     key, backend = initialised(emu, config, waits, [lead("Acme", stage="Contacted", first_contact="2026-12-01"),
                                                     lead("Bolt", stage="Contactd")])
