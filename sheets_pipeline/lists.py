@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from .config import Config
 from .text import key
 from .vocabulary import Term, TermList, model_template, vocabulary
+from .wording import words
 
 EDITABLE_LISTS = ("loss_reasons", "pass_reasons", "sources")
 LIST_SECTIONS = ("stages", "outcomes", *EDITABLE_LISTS)
@@ -97,23 +98,27 @@ def build_lists(config: Config, sheet_lists: dict[str, list[str]] | None = None)
 def lint_lists(lists: PipelineLists) -> list[str]:
     """The guide's common mistakes in a pipeline design, as warnings."""
     vocab = vocabulary()
+    say = words(lists.language)
     warnings: list[str] = []
     active = len(lists.stages)
     if active > MAX_SENSIBLE_STAGES:
-        warnings.append(
-            f"{active} active stages: with 10 or more you are tracking activities, not stages "
-            "(activities belong in Notes)"
-        )
+        warnings.append(say("{count} active stages: with 10 or more you are tracking activities, not stages "
+                            "(activities belong in Notes)", count=active))
     closed_words = {key(w) for w in vocab.word_list("closed_words")}
     for term in lists.stages:
         outcome_role = vocab.role_of("outcomes", term.label)
         if outcome_role is not None:
-            warnings.append(f"stage '{term.label}' is an outcome, not a stage: keep stages and outcomes apart")
+            warnings.append(say("stage '{label}' is an outcome, not a stage: keep stages and outcomes apart",
+                                label=term.label))
         elif key(term.label) in closed_words:
-            warnings.append(f"stage '{term.label}' is not a stage: a closed lead keeps its last stage and gets an Outcome")
+            warnings.append(say("stage '{label}' is not a stage: a closed lead keeps its last stage and gets an "
+                                "Outcome", label=term.label))
     vague = {key(w) for w in vocab.word_list("vague_reasons")}
-    for name, what in (("loss_reasons", "loss reason"), ("pass_reasons", "pass reason")):
+    for name, template in (("loss_reasons", "loss reason '{label}' is vague: use precise reasons (price, timing, "
+                                             "competitor...)"),
+                           ("pass_reasons", "pass reason '{label}' is vague: use precise reasons (price, timing, "
+                                            "competitor...)")):
         for term in lists.section(name):
             if key(term.label) in vague:
-                warnings.append(f"{what} '{term.label}' is vague: use precise reasons (price, timing, competitor...)")
+                warnings.append(say(template, label=term.label))
     return warnings

@@ -169,6 +169,18 @@ FRENCH: dict[str, str] = {
     "'{text}' is not a date": "'{text}' n'est pas une date",
     "'{text}' is not a year-month-day date": "'{text}' n'est pas une date année-mois-jour",
     "the number {number} is not a date": "le nombre {number} n'est pas une date",
+    # the design of the lists
+    "{count} active stages: with 10 or more you are tracking activities, not stages (activities belong in Notes)":
+        "{count} étapes actives : à partir de 10, ce sont des activités qui sont suivies, pas des étapes (les "
+        "activités vont dans Notes)",
+    "stage '{label}' is an outcome, not a stage: keep stages and outcomes apart":
+        "l'étape '{label}' est un résultat, pas une étape : gardez étapes et résultats séparés",
+    "stage '{label}' is not a stage: a closed lead keeps its last stage and gets an Outcome":
+        "l'étape '{label}' n'est pas une étape : une opportunité close garde sa dernière étape et reçoit un Résultat",
+    "loss reason '{label}' is vague: use precise reasons (price, timing, competitor...)":
+        "la raison de perte '{label}' est vague : utilisez des raisons précises (prix, timing, concurrent...)",
+    "pass reason '{label}' is vague: use precise reasons (price, timing, competitor...)":
+        "la raison d'écart '{label}' est vague : utilisez des raisons précises (prix, timing, concurrent...)",
 }
 
 Words = Callable[..., str]

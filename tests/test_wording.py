@@ -15,6 +15,7 @@ from sheets_pipeline.backends.xlsx import XlsxBackend
 from sheets_pipeline.config import Config
 from sheets_pipeline.insight_tabs import follow_ups_tab, summary_tab
 from sheets_pipeline.layout import sheet_language
+from sheets_pipeline.lists import build_lists, lint_lists
 from sheets_pipeline.new_sheet import new_spreadsheet
 from sheets_pipeline.report import render
 from sheets_pipeline.sync import check_snapshot
@@ -184,3 +185,12 @@ def test_a_french_workbook_highlights_its_stale_rows_and_reads_its_rule_back(run
     assert run("sync", "p.xlsx", "--today", TODAY.isoformat()).exit_code == 0
     stale = next(f for f in XlsxBackend(Path("p.xlsx")).read().pipeline_formats if f.kind == "stale")
     assert stale.marker == "stale:"
+
+
+def test_the_lint_of_french_lists_is_said_in_french():
+    lists = build_lists(Config(language="fr", stages=["Nouveau", "Gagné", "Terminé"], loss_reasons=["Autre"]))
+    assert lint_lists(lists) == [
+        "l'étape 'Gagné' est un résultat, pas une étape : gardez étapes et résultats séparés",
+        "l'étape 'Terminé' n'est pas une étape : une opportunité close garde sa dernière étape et reçoit un Résultat",
+        "la raison de perte 'Autre' est vague : utilisez des raisons précises (prix, timing, concurrent...)",
+    ]
