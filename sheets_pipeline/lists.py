@@ -114,10 +114,11 @@ def lint_lists(lists: PipelineLists) -> list[str]:
             warnings.append(say("stage '{label}' is not a stage: a closed lead keeps its last stage and gets an "
                                 "Outcome", label=term.label))
     vague = {key(w) for w in vocab.word_list("vague_reasons")}
-    for name, template in (("loss_reasons", "loss reason '{label}' is vague: use precise reasons (price, timing, "
-                                             "competitor...)"),
-                           ("pass_reasons", "pass reason '{label}' is vague: use precise reasons (price, timing, "
-                                            "competitor...)")):
+    vague_templates = {
+        "loss_reasons": "loss reason '{label}' is vague: use precise reasons (price, timing, competitor...)",
+        "pass_reasons": "pass reason '{label}' is vague: use precise reasons (price, timing, competitor...)",
+    }
+    for name, template in vague_templates.items():
         for term in lists.section(name):
             if key(term.label) in vague:
                 warnings.append(say(template, label=term.label))
