@@ -303,7 +303,7 @@ def report_command(ctx: click.Context, path: str | None, fmt: str, since: str | 
         raise UsageError("--since is after --until")
     backend = open_backend(path, config, read_only=True)
     figures = insights(backend, config, _today(config, today), since=start, until=end)
-    click.echo(render(figures, fmt, figures.language), nl=not fmt == "csv")
+    click.echo(render(figures, fmt), nl=not fmt == "csv")
 
 
 @main.command(name="run")

@@ -31,8 +31,8 @@ class Section:
     notes: list[str] = field(default_factory=list)
 
 
-def sections(insights: Insights, language: str = "en") -> list[Section]:
-    """Every table: the Summary tab's, then the follow-up queue."""
+def sections(insights: Insights, language: str | None = None) -> list[Section]:
+    """Every table: the Summary tab's, then the follow-up queue, in `language` (else the insights' own)."""
     return [*summary_sections(insights, language), follow_ups_section(insights, language)]
 
 
@@ -44,8 +44,8 @@ def _label(say: Words, label: str) -> str:
     return say(label) if label in _ADDED_LABELS else label
 
 
-def summary_sections(insights: Insights, language: str = "en") -> list[Section]:
-    say = words(language)
+def summary_sections(insights: Insights, language: str | None = None) -> list[Section]:
+    say = words(language or insights.language)
     out: list[Section] = []
     out.append(Section(
         "by_source", say("Conversion by source"),
@@ -121,8 +121,8 @@ def summary_sections(insights: Insights, language: str = "en") -> list[Section]:
     return out
 
 
-def follow_ups_section(insights: Insights, language: str = "en") -> Section:
-    say = words(language)
+def follow_ups_section(insights: Insights, language: str | None = None) -> Section:
+    say = words(language or insights.language)
     return Section(
         "follow_ups", say("Follow-ups"), [say(h) for h in FOLLOW_UP_HEADERS],
         [[f.id, f.lead, f.contact or None, f.owner or None, f.stage or None, f.due, f.days_overdue, f.follow_ups_sent]
@@ -189,8 +189,9 @@ def _chart_for(section: Section, header: int, first: int, last: int, say: Words)
     return None
 
 
-def summary_tab(insights: Insights, title: str, updated: datetime | date | None, language: str = "en"
+def summary_tab(insights: Insights, title: str, updated: datetime | date | None, language: str | None = None
                 ) -> tuple[Grid, TabLook]:
+    language = language or insights.language
     say = words(language)
     tab = _Tab()
     tab.add([title, say(UPDATED_LABEL), updated])
@@ -211,7 +212,7 @@ def summary_tab(insights: Insights, title: str, updated: datetime | date | None,
     return tab.grid, TabLook(styles=tuple(tab.styles), charts=tuple(tab.charts), widths=widths, freeze_rows=1)
 
 
-def follow_ups_tab(insights: Insights, language: str = "en") -> tuple[Grid, TabLook]:
+def follow_ups_tab(insights: Insights, language: str | None = None) -> tuple[Grid, TabLook]:
     tab = _Tab()
     tab.table(follow_ups_section(insights, language))
     for i, item in enumerate(insights.follow_ups):

@@ -30,6 +30,7 @@ DROPDOWN_SOURCES = {"stage": "stages", "outcome": "outcomes", "loss_reason": "re
 # between two syncs, without paying for thousands of empty validated cells in every Google read.
 DROPDOWN_HEADROOM = 200
 MAX_ROWS = 1_048_576  # the last row of an Excel sheet
+MAX_COLUMNS = 16_384  # its last column (XFD)
 HISTORY_HEADERS = {
     "en": ["Date", "ID", "Lead", "Column", "From", "To"],
     "fr": ["Date", "ID", "Opportunité", "Colonne", "Avant", "Après"],

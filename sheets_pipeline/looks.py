@@ -3,6 +3,7 @@ Each backend renders these with its own means (openpyxl styles and charts; Sheet
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -68,6 +69,8 @@ class ConditionalFormat:
 # How a stale lead's flag begins, by language: the stale rule looks for it
 STALE_MARKERS = {"en": "stale:", "fr": "dormante :"}
 STALE_MARKER = STALE_MARKERS["en"]
+# any of them, as the backends find it back in a rule's formula
+STALE_MARKER_PATTERN = "|".join(map(re.escape, STALE_MARKERS.values()))
 
 
 def pipeline_formats(index: dict[str, int], first_row: int, last_row: int, width: int, language: str = "en"

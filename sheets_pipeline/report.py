@@ -39,8 +39,8 @@ def _numeric(section: Section, column: int) -> bool:
     return any(isinstance(row[column], (int, float)) for row in section.rows if column < len(row))
 
 
-def render_table(insights: Insights, language: str = "en") -> str:
-    say = words(language)
+def render_table(insights: Insights, language: str | None = None) -> str:
+    say = words(language or insights.language)
     parts: list[str] = []
     for section in sections(insights, language):
         parts.append(section.title)
@@ -69,8 +69,8 @@ def _md(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(insights: Insights, language: str = "en") -> str:
-    say = words(language)
+def render_markdown(insights: Insights, language: str | None = None) -> str:
+    say = words(language or insights.language)
     parts: list[str] = []
     for section in sections(insights, language):
         parts.append(f"## {_md(section.title)}\n")
@@ -91,7 +91,7 @@ def _csv_safe(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def render_csv(insights: Insights, language: str = "en") -> str:
+def render_csv(insights: Insights, language: str | None = None) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     for section in sections(insights, language):
@@ -118,12 +118,14 @@ def report_data(insights: Insights) -> dict[str, Any]:
     return data
 
 
-def render_json(insights: Insights, language: str = "en") -> str:  # keys, not words: the language is not used
+def render_json(insights: Insights) -> str:
     return json.dumps(report_data(insights), default=_json_default, ensure_ascii=False, indent=2)
 
 
-def render(insights: Insights, fmt: str, language: str = "en") -> str:
-    """The figures as `fmt`, their words in `language` (JSON keys stay English: they are read by programs)."""
-    renderer = {"table": render_table, "markdown": render_markdown, "json": render_json, "csv": render_csv}[fmt]
-    return renderer(insights, language)
+def render(insights: Insights, fmt: str, language: str | None = None) -> str:
+    """The figures as `fmt`, their words in `language`, else the insights' own (JSON keys stay English: they are
+    read by programs)."""
+    if fmt == "json":
+        return render_json(insights)
+    return {"table": render_table, "markdown": render_markdown, "csv": render_csv}[fmt](insights, language)
 

@@ -231,20 +231,19 @@ def facts_of(checked: Checked, snapshot: Snapshot, new_history: Grid = ()) -> li
     return lead_facts(checked.leads, checked.derived, checked.lead_ids(), checked.lists, reached)
 
 
-def _plan_insight_tabs(plan: Plan, snapshot: Snapshot, checked: Checked, today: date, now: datetime,
-                       language: str) -> None:
+def _plan_insight_tabs(plan: Plan, snapshot: Snapshot, checked: Checked, today: date, now: datetime) -> None:
     """Regenerate Summary and Follow-ups (in the pipeline's language) when their content changes. The Summary's
     time of update alone does not count as a change, so a sync with nothing new writes nothing."""
     appended = plan.history or plan.tabs.get(plan.history_tab, [[]])[1:]
-    insights = compute(facts_of(checked, snapshot, appended), checked.lists, today, language=language)
+    insights = compute(facts_of(checked, snapshot, appended), checked.lists, today, language=checked.lists.language)
     summary = checked.tab_names["summary"]
     previous = updated_value(snapshot.tabs.get(summary))
     kept_time = previous if isinstance(previous, (date, datetime)) else None
-    grid, look = summary_tab(insights, summary, kept_time, language)  # type: ignore[arg-type]
+    grid, look = summary_tab(insights, summary, kept_time)  # type: ignore[arg-type]
     if not _same_content(grid, snapshot.tabs.get(summary)):
         plan.tabs[summary], plan.looks[summary] = with_updated(grid, now), look
     follow_ups = checked.tab_names["follow_ups"]
-    grid, look = follow_ups_tab(insights, language)
+    grid, look = follow_ups_tab(insights)
     if not _same_content(grid, snapshot.tabs.get(follow_ups)):
         plan.tabs[follow_ups], plan.looks[follow_ups] = grid, look
 
@@ -252,13 +251,13 @@ def _plan_insight_tabs(plan: Plan, snapshot: Snapshot, checked: Checked, today: 
 @_no_cycle_collection
 def plan_sync(snapshot: Snapshot, config: Config, today: date, now: datetime | None = None) -> SyncResult:
     """The whole sync decided from one snapshot: pure, so dry-run, tests and every backend share it."""
-    config = in_sheet_language(config, snapshot)
     checked = check_snapshot(snapshot, config, today)
     lists, sheet, state = checked.lists, checked.sheet, checked.state
+    language = lists.language  # the config's, else the sheet's (see in_sheet_language)
     columns = sheet.columns
     dupes = checked.duplicate_ids
     plan = Plan(pipeline_tab=checked.tab_names["pipeline"], history_tab=checked.tab_names["history"],
-                lists_tab=checked.tab_names["lists"], history_headers=HISTORY_HEADERS[config.language],
+                lists_tab=checked.tab_names["lists"], history_headers=HISTORY_HEADERS[language],
                 header_row=columns.header_row, id_column=columns.index.get("id"),
                 lead_column=columns.index.get("lead"))
     counts: Counter[str] = Counter()
@@ -311,7 +310,7 @@ def plan_sync(snapshot: Snapshot, config: Config, today: date, now: datetime | N
     if STATE_TAB not in snapshot.tabs or desired_state != state:
         plan.tabs[STATE_TAB] = state_grid(desired_state, previous=state)
         plan.hidden_tabs = frozenset({STATE_TAB})
-    desired_lists = lists_grid(lists, config.language)
+    desired_lists = lists_grid(lists, language)
     if not _same_content(desired_lists, snapshot.tabs.get(plan.lists_tab)):
         plan.tabs[plan.lists_tab] = desired_lists
         counts["lists"] += 1
@@ -321,10 +320,10 @@ def plan_sync(snapshot: Snapshot, config: Config, today: date, now: datetime | N
         plan.dropdowns = wanted
         counts["dropdowns"] += 1
     extent = max(d.last_row for d in wanted) if wanted else last_row
-    formats = pipeline_formats(columns.index, columns.header_row + 1, extent, columns.width, config.language)
+    formats = pipeline_formats(columns.index, columns.header_row + 1, extent, columns.width, language)
     if not _covered(snapshot.pipeline_formats, formats, lambda f: (f.kind, f.key_column, f.last_column, f.marker)):
         plan.pipeline_formats = formats
-    _plan_insight_tabs(plan, snapshot, checked, today, now or datetime.combine(today, time()), config.language)
+    _plan_insight_tabs(plan, snapshot, checked, today, now or datetime.combine(today, time()))
     return SyncResult(plan=plan, checked=checked, counts=counts)
 
 
@@ -360,10 +359,9 @@ def insights(backend: Backend, config: Config, today: date, since: date | None =
              until: date | None = None) -> Insights:
     """The Summary's figures, computed as a sync would, without writing anything."""
     snapshot = backend.read()
-    config = in_sheet_language(config, snapshot)
     checked = check_snapshot(snapshot, config, today)
     last = updated_value(snapshot.tabs.get(checked.tab_names["summary"]))
     if isinstance(last, date) and not isinstance(last, datetime):
         last = datetime.combine(last, time())  # a sync at midnight reads back as a date
     return compute(facts_of(checked, snapshot), checked.lists, today, last if isinstance(last, datetime) else None,
-                   since=since, until=until, language=config.language)
+                   since=since, until=until, language=checked.lists.language)

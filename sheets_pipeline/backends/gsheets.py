@@ -23,7 +23,7 @@ from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL, SPREADSHEET_URL
 from ..dates import from_serial
 from ..errors import BackendError, ChangedDuringSync, SheetError
 from ..layout import DROPDOWN_SOURCES, LISTS_COLUMNS, Dropdown, find_tab
-from ..looks import STALE_MARKER, STALE_MARKERS, CellStyle, ChartSpec, ConditionalFormat, TabLook
+from ..looks import STALE_MARKER, STALE_MARKER_PATTERN, CellStyle, ChartSpec, ConditionalFormat, TabLook
 from ..model import OWNED_FIELDS, CellValue, Formula, Grid, column_index, column_letter, parse_range_ref
 from .base import CellChange, NewSpreadsheet, Plan, Snapshot
 from .gsheets_cells import (
@@ -74,9 +74,8 @@ def cf_formula(rule: ConditionalFormat) -> str:
 
 
 _CF_PATTERNS = {
-    "overdue": re.compile(r"^=AND\(ISNUMBER\(\$?([A-Z]+)\$?\d+\),\$?[A-Z]+\$?\d+<TODAY\(\)\)$"),
-    "stale": re.compile(r'^=ISNUMBER\(SEARCH\("(?P<marker>' + "|".join(map(re.escape, STALE_MARKERS.values()))
-                        + r')",\$([A-Z]+)\d+\)\)$'),
+    "overdue": re.compile(r"^=AND\(ISNUMBER\(\$?(?P<column>[A-Z]+)\$?\d+\),\$?[A-Z]+\$?\d+<TODAY\(\)\)$"),
+    "stale": re.compile(r'^=ISNUMBER\(SEARCH\("(?P<marker>' + STALE_MARKER_PATTERN + r')",\$(?P<column>[A-Z]+)\d+\)\)$'),
 }
 
 
@@ -88,7 +87,7 @@ def _our_cf(rule: dict[str, Any]) -> tuple[str, int, str] | None:
     for kind, pattern in _CF_PATTERNS.items():
         match = pattern.match(formula)
         if match:
-            return kind, column_index(match.group(match.lastindex or 1)), match.groupdict().get("marker") or ""
+            return kind, column_index(match["column"]), match.groupdict().get("marker", "")
     return None
 
 

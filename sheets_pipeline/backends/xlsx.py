@@ -33,8 +33,8 @@ from ..errors import (
     WorkbookInUse,
     WouldLoseContent,
 )
-from ..layout import DROPDOWN_SOURCES, LISTS_COLUMNS, Dropdown, find_tab
-from ..looks import STALE_MARKER, STALE_MARKERS, CellStyle, ChartSpec, ConditionalFormat, TabLook
+from ..layout import DROPDOWN_SOURCES, LISTS_COLUMNS, MAX_COLUMNS, MAX_ROWS, Dropdown, find_tab
+from ..looks import STALE_MARKER, STALE_MARKER_PATTERN, CellStyle, ChartSpec, ConditionalFormat, TabLook
 from ..model import CellValue, Formula, Grid, column_index, parse_range_ref
 from ..text import storable
 from .base import NewSpreadsheet, Plan, Snapshot
@@ -73,9 +73,6 @@ def _cell_value(cell: Any) -> CellValue:
     if isinstance(value, time):
         return value.isoformat()
     return value
-
-
-MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384  # the most a spreadsheet holds (Excel, LibreOffice, Google's 10M cells)
 
 
 def _grid(ws: Worksheet, path: Path) -> Grid:
@@ -496,8 +493,7 @@ def _chart(ws: Worksheet, spec: ChartSpec) -> BarChart:
 
 
 _OVERDUE = re.compile(r"^AND\(ISNUMBER\(\$?([A-Z]+)\$?(\d+)\),\$?[A-Z]+\$?\d+<TODAY\(\)\)$")
-_STALE = re.compile(r'^ISNUMBER\(SEARCH\("(?P<marker>' + "|".join(map(re.escape, STALE_MARKERS.values()))
-                    + r')",\$(?P<column>[A-Z]+)(\d+)\)\)$')
+_STALE = re.compile(r'^ISNUMBER\(SEARCH\("(?P<marker>' + STALE_MARKER_PATTERN + r')",\$(?P<column>[A-Z]+)(\d+)\)\)$')
 _CF_FILLS = {"overdue": PatternFill(start_color="FFC7CE", end_color="FFC7CE", fill_type="solid"),
              "stale": PatternFill(start_color="FFEB9C", end_color="FFEB9C", fill_type="solid")}
 
