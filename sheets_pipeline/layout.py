@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .lists import LIST_SECTIONS, PipelineLists
-from .model import FIELDS, HEADER_SCAN_ROWS, CellValue, Grid
+from .model import FIELDS, HEADER_SCAN_ROWS, Grid
 from .text import key
 from .vocabulary import LANGUAGES, vocabulary
 
@@ -166,7 +166,7 @@ def read_state(grid: Grid | None) -> State:
     for row in grid[1:]:
         cells = row if len(row) >= 6 else [*row, *[None] * (6 - len(row))]  # a read trims trailing blanks
         if cells[0] not in (None, ""):
-            stage, outcome = cells[1], cells[2]  # `_text` of each, written out: a row per lead
+            stage, outcome = cells[1], cells[2]  # as text, blank for None: written out, a row per lead
             leads.setdefault(str(cells[0]), ("" if stage is None else str(stage),
                                              "" if outcome is None else str(outcome)))
         if cells[4] == STATE_META_NEXT_ID and isinstance(cells[5], (int, float)):
@@ -186,7 +186,4 @@ def state_grid(state: State, previous: State | None = None) -> Grid:
     rows[0][4:] = [STATE_META_NEXT_ID, state.next_id]  # the key-value column beside the first lead
     return [[*STATE_HEADERS, None, "key", "value"], *rows]
 
-
-def _text(value: CellValue) -> str:
-    return "" if value is None else str(value)
 

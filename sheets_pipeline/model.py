@@ -202,11 +202,6 @@ class Lead:
         position = self.positions.get(name)
         return None if position is None else self.cells[position]
 
-    @property
-    def raw(self) -> dict[str, CellValue]:
-        """Each known field's cell as the sheet holds it."""
-        return {name: self.cells[position] for name, position in self.positions.items()}
-
     def apply(self, stamps: dict[str, Any], outcome: Term | None = None) -> None:
         """See the lead with this sync's stamps (and auto-close) applied; the cells keep what the sheet holds."""
         for name, value in stamps.items():
